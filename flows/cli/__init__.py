@@ -1,0 +1,72 @@
+"""The `qaflow` command: one root app, a sub-app per pipeline.
+
+Sub-apps are plain modules under flows/cli/ that define `app`; they import
+Prefect and the heavy libraries inside their commands, so `qaflow --help` and
+`qaflow version` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from flows.cli import common
+from flows.cli.blocks import app as blocks_app
+from flows.cli.server import app as server_app
+
+# name -> module holding that pipeline's typer `app`
+SUBAPPS: dict[str, str] = {}
+
+app = typer.Typer(
+    name="qaflow",
+    help="Prefect pipelines for test engineering: bdd, mockdata, rag.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(blocks_app, name="blocks")
+app.add_typer(server_app, name="server")
+for _name, _module in SUBAPPS.items():
+    app.add_typer(importlib.import_module(_module).app, name=_name)
+
+
+@app.callback()
+def root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+) -> None:
+    """Prefect pipelines for test engineering."""
+    common.STATE.debug = debug
+    from flows.prefect_api import configure_api
+
+    configure_api()
+
+
+@app.command()
+def version(as_json: bool = common.JsonOption) -> None:
+    """Print the versions of qaflow and the stack it runs on."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    result = {}
+    for dist in ("qaflow", "prefect", "chromadb", "sentence-transformers", "faker", "pyarrow", "openai"):
+        try:
+            result[dist] = dist_version(dist)
+        except PackageNotFoundError:
+            result[dist] = None
+    common.emit(
+        result,
+        as_json,
+        lambda r: common.console().print(
+            "  ".join(f"[bold]{k}[/] {v}" for k, v in r.items()), highlight=False
+        ),
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""`qaflow server up|down|status`: a local Prefect server (127.0.0.1, SQLite) in
+the background, its PID recorded in QAFLOW_HOME so later qaflow commands use it
+instead of starting the ephemeral API each time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import typer
+
+from flows.cli import common
+from flows.prefect_api import LocalServer, healthy
+from tasks.settings import state_dir
+
+app = typer.Typer(help="Start and stop a local Prefect server for this QAFLOW_HOME.", no_args_is_help=True)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@app.command()
+def up(
+    port: int = typer.Option(4200, help="Port on 127.0.0.1 (0 = any free port)."),
+    wait: float = typer.Option(90.0, help="Seconds to wait until the API is healthy."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """Start `prefect server start` on 127.0.0.1 in the background."""
+    common.use_json(as_json)
+    with common.errors_as_lines():
+        existing = LocalServer.read()
+        if existing is not None and existing.alive():
+            common.emit({"url": existing.url, "pid": existing.pid, "started": False}, as_json)
+            return
+        port = port or free_port()
+        log_path = state_dir("server") / "server.log"
+        env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env.pop("PREFECT_API_URL", None)
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                 "--port", str(port)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, env=env,
+            )
+        server = LocalServer(url=f"http://127.0.0.1:{port}/api", pid=proc.pid, port=port, log=str(log_path))
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise common.UserError(f"prefect server exited with {proc.returncode}; see {log_path}")
+            if healthy(server.url):
+                server.write()
+                common.emit(
+                    {"url": server.url, "ui": server.url.removesuffix("/api"), "pid": proc.pid, "started": True},
+                    as_json,
+                )
+                return
+            time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGTERM)
+        raise common.UserError(f"prefect server did not answer within {wait:.0f} s; see {log_path}")
+
+
+@app.command()
+def down(as_json: bool = common.JsonOption) -> None:
+    """Stop the local server started by `qaflow server up`."""
+    common.use_json(as_json)
+    server = LocalServer.read()
+    stopped = False
+    if server is not None:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(server.pid, 0)
+                time.sleep(0.1)
+        except ProcessLookupError:
+            stopped = True
+        LocalServer.record_path().unlink(missing_ok=True)
+    common.emit({"stopped": stopped, "pid": server.pid if server else None}, as_json)
+
+
+@app.command()
+def status(as_json: bool = common.JsonOption) -> None:
+    """Say whether the local server is running and where."""
+    common.use_json(as_json)
+    server = LocalServer.read()
+    alive = bool(server and server.alive())
+    common.emit({"running": alive, "url": server.url if alive and server else None}, as_json)

@@ -1,0 +1,5 @@
+"""qaflow tasks: one sub-package per pipeline stage."""
+
+from tasks.environment import apply_defaults
+
+apply_defaults()

@@ -1,0 +1,55 @@
+"""Where qaflow keeps its state, and the settings read from the environment.
+
+Everything kept between runs lives under one folder, QAFLOW_HOME (default
+`.qaflow/` in the working directory), so two projects on one machine, or a
+test and a user, never share a Chroma store, a manifest or an LLM cache by
+accident.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Environment settings (prefix QAFLOW_); blocks and flags override them per run."""
+
+    model_config = SettingsConfigDict(env_prefix="QAFLOW_", extra="ignore")
+
+    home: Path = Field(default=Path(".qaflow"), description="Root of all local state.")
+    llm_model: str | None = Field(default=None, description="Model name for the LLM endpoint.")
+    llm_provider: str | None = Field(default=None, description="offline or openai-compatible.")
+    target_base_url: str | None = Field(default=None, description="Base URL of the API under test.")
+    chroma_path: Path | None = Field(default=None, description="Embedded Chroma folder.")
+    chroma_host: str | None = Field(default=None, description="Chroma server host.")
+    chroma_port: int | None = Field(default=None, description="Chroma server port.")
+    embedding_model: str | None = Field(default=None, description="Local sentence-transformers model path.")
+
+
+def settings() -> Settings:
+    """Read the settings afresh: tests and the CLI change the environment between runs."""
+    return Settings()
+
+
+def home() -> Path:
+    """The QAFLOW_HOME folder, created on first use, as an absolute path."""
+    path = settings().home.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def state_dir(*parts: str) -> Path:
+    """A sub-folder of QAFLOW_HOME (e.g. state_dir("chroma")), created on first use."""
+    path = home().joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@cache
+def project_root() -> Path:
+    """The repository root when running from a checkout (examples/ and prefect.yaml live there)."""
+    return Path(__file__).resolve().parent.parent
