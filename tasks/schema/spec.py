@@ -1,0 +1,82 @@
+"""The table model every schema reader produces and every generator consumes.
+
+One shape for DDL, JSON Schema, sample files and qaflow's YAML spec, so the
+mapping and codegen stages never care where a schema came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+ColumnType = Literal[
+    "string", "integer", "float", "decimal", "boolean", "date", "datetime", "time",
+    "uuid", "json", "binary",
+]
+
+
+class ForeignKey(BaseModel):
+    """A column that must hold an existing key of another table."""
+
+    table: str
+    column: str
+
+
+class ColumnSpec(BaseModel):
+    """One column: its type and every constraint a generator must respect."""
+
+    name: str
+    type: ColumnType = "string"
+    nullable: bool = True
+    null_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of NULLs to generate.")
+    unique: bool = False
+    primary_key: bool = False
+    min: float | int | str | None = Field(default=None, description="Lower bound (number, date or datetime).")
+    max: float | int | str | None = Field(default=None, description="Upper bound (number, date or datetime).")
+    min_length: int | None = None
+    max_length: int | None = None
+    precision: int | None = Field(default=None, description="DECIMAL precision (digits).")
+    scale: int | None = Field(default=None, description="DECIMAL scale (digits after the point).")
+    enum: list[Any] | None = None
+    enum_weights: list[float] | None = None
+    pattern: str | None = Field(default=None, description="Regex or qaflow pattern (# digit, ? letter).")
+    format: str | None = Field(default=None, description="email, uuid, date, date-time, uri, ipv4, ...")
+    default: Any = None
+    foreign_key: ForeignKey | None = None
+    description: str | None = None
+    source_type: str | None = Field(default=None, description="The type as the schema wrote it.")
+    generator: str | None = Field(default=None, description="Registry name, when already mapped.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Generator parameters.")
+
+
+class TableSpec(BaseModel):
+    """A table: ordered columns and its key."""
+
+    name: str
+    columns: list[ColumnSpec]
+    primary_key: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    def parents(self) -> set[str]:
+        """Tables this one references through foreign keys (itself excluded)."""
+        return {c.foreign_key.table for c in self.columns if c.foreign_key and c.foreign_key.table != self.name}
+
+
+class SchemaSpec(BaseModel):
+    """All tables read from one schema file, in the order the file gave them."""
+
+    source: str
+    tables: list[TableSpec]
+
+    def table(self, name: str) -> TableSpec:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(f"schema {self.source} has no table {name!r}")
