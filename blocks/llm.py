@@ -1,8 +1,11 @@
-"""The one way qaflow reaches an LLM: the `LLMEndpoint` block.
+"""The one way qaflow reaches an LLM: the `LLMEndpoint` block and `complete_json`.
 
 `offline` is the built-in deterministic provider (no network); any
 OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, LM Studio) works by
-pointing `base_url` at it.
+pointing `base_url` at it. `complete_json(messages, Model)` (blocks/llm_client.py)
+asks it for JSON that the pydantic `Model` validates, with structured output,
+repair, retries and a disk cache; `usage_totals()` (blocks/llm_usage.py) is the
+process-wide token ledger a flow snapshots before and after to report its cost.
 """
 
 from __future__ import annotations
@@ -58,3 +61,25 @@ class LLMEndpoint(QaflowBlock):
         if self.offline:
             return "offline provider"
         return f"{self.base_url or 'https://api.openai.com/v1'} (model {self.model})"
+
+
+# The way in for callers: `from blocks.llm import complete_json, usage_totals`.
+from blocks.llm_client import (  # noqa: E402
+    LLMError,
+    LLMInvalidAnswer,
+    LLMRequestError,
+    LLMUnavailable,
+    complete_json,
+)
+from blocks.llm_usage import LLMUsage, usage_totals  # noqa: E402
+
+__all__ = [
+    "LLMEndpoint",
+    "LLMError",
+    "LLMInvalidAnswer",
+    "LLMRequestError",
+    "LLMUnavailable",
+    "LLMUsage",
+    "complete_json",
+    "usage_totals",
+]

@@ -248,7 +248,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, error: dict | None, headers: dict | None = None) -> None:
         default = {
-            "message": HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error",
+            "message": HTTPStatus(status).phrase
+            if status in HTTPStatus._value2member_map_
+            else "error",
             "type": _ERROR_TYPES.get(status, "server_error" if status >= 500 else "error"),
             "param": None,
             "code": None,

@@ -1,0 +1,70 @@
+"""The LLM answer cache on disk, so that a re-run makes no call.
+
+Key: sha256 of the canonical JSON of (model, messages, the answer schema's JSON
+schema). The endpoint's URL and temperature are deliberately not part of it: the
+same model asked the same thing with the same schema is the same answer, whether
+it is served by vLLM or Ollama. Only validated answers are written, so failures
+are never cached. Files are written to a temporary name and renamed, so a run
+killed mid-write leaves no half-written entry. Entries live under
+QAFLOW_HOME/llm-cache/<2 hex>/<key>.json; delete the folder to forget them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tasks.settings import state_dir
+
+log = logging.getLogger(__name__)
+
+
+def cache_key(model: str, messages: list[dict], json_schema: dict) -> str:
+    """sha256 hex of the canonical JSON of the three inputs."""
+    canonical = json.dumps(
+        {"model": model, "messages": messages, "schema": json_schema},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _path(key: str) -> Path:
+    return state_dir("llm-cache") / key[:2] / f"{key}.json"
+
+
+def load(key: str) -> Any | None:
+    """The cached answer (parsed JSON), or None when absent or unreadable."""
+    path = _path(key)
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        return entry["answer"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring unreadable LLM cache entry %s (%s)", path, exc)
+        return None
+
+
+def store(key: str, answer: Any, *, model: str, schema_name: str) -> Path:
+    """Write one validated answer atomically (temporary file, then rename)."""
+    path = _path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"model": model, "schema": schema_name, "created": time.time(), "answer": answer}
+    fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(entry, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
