@@ -1,0 +1,86 @@
+"""One entry point: pick the reader by suffix, read, and build the Document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tasks.documents.builder import DocumentBuilder
+from tasks.documents.decoding import MAX_BYTES, decode_text, read_bytes
+from tasks.documents.errors import DocumentError, UnsupportedDocument
+from tasks.documents.markdown import read_markdown
+from tasks.documents.model import Document
+from tasks.documents.rst import read_rst
+from tasks.documents.text import read_text
+
+TextReader = Callable[[str, DocumentBuilder], None]
+FileReader = Callable[[Path, bytes, DocumentBuilder], None]
+
+# suffix -> (format name, reader of decoded text)
+TEXT_FORMATS: dict[str, tuple[str, TextReader]] = {
+    ".md": ("markdown", read_markdown),
+    ".markdown": ("markdown", read_markdown),
+    ".mdown": ("markdown", read_markdown),
+    ".txt": ("text", read_text),
+    ".text": ("text", read_text),
+    ".rst": ("rst", read_rst),
+}
+
+# suffix -> (format name, dotted path of a reader of raw bytes); imported on first use so
+# that reading Markdown never pays for python-docx, pypdf or openpyxl.
+BINARY_FORMATS: dict[str, tuple[str, str]] = {}
+
+
+def _load(dotted: str) -> FileReader:
+    module_name, _, attribute = dotted.rpartition(".")
+    module = __import__(module_name, fromlist=[attribute])
+    return getattr(module, attribute)
+
+
+def supported(path: str | Path) -> bool:
+    """Whether the suffix is one we read (case-insensitive)."""
+    suffix = Path(path).suffix.lower()
+    return suffix in TEXT_FORMATS or suffix in BINARY_FORMATS
+
+
+def format_of(path: str | Path) -> str | None:
+    """The format name for a path's suffix, or None."""
+    suffix = Path(path).suffix.lower()
+    if suffix in TEXT_FORMATS:
+        return TEXT_FORMATS[suffix][0]
+    if suffix in BINARY_FORMATS:
+        return BINARY_FORMATS[suffix][0]
+    return None
+
+
+def extract(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
+    """Reads one file into a Document.
+
+    Raises UnsupportedDocument for binary files and unknown suffixes (skip them),
+    DocumentError for files that should be readable but are not (report them).
+    """
+    file_path = Path(path)
+    suffix = file_path.suffix.lower()
+    if not supported(file_path):
+        reason = f"unknown suffix {suffix}" if suffix else "no suffix"
+        raise UnsupportedDocument(path, reason)
+    if not file_path.is_file():
+        if not file_path.exists():
+            raise DocumentError(path, "no such file")
+        raise UnsupportedDocument(path, "not a regular file")
+    data = read_bytes(file_path, max_bytes)
+    if suffix in TEXT_FORMATS:
+        format_name, text_reader = TEXT_FORMATS[suffix]
+        builder = DocumentBuilder(str(path), format_name)
+        text = decode_text(data, file_path, builder.warnings)
+        text_reader(text, builder)
+        return builder.build()
+    format_name, dotted = BINARY_FORMATS[suffix]
+    builder = DocumentBuilder(str(path), format_name)
+    try:
+        _load(dotted)(file_path, data, builder)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a corrupt file surfaces as any error of its library
+        raise DocumentError(path, f"cannot read {format_name}: {type(exc).__name__}: {exc}") from exc
+    return builder.build()
