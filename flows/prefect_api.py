@@ -73,3 +73,91 @@ def configure_api() -> str:
         os.environ["PREFECT_API_URL"] = server.url
         return server.url
     return "ephemeral"
+
+
+class _EarlyServer:
+    """Prefect's ephemeral API, started before Prefect is even imported.
+
+    Prefect's own ephemeral mode starts its temporary server on the first API
+    call, after the client has spent seconds importing Prefect and the
+    pipeline's libraries; then it polls until the server answers. Here the
+    listening socket is bound first and handed to uvicorn (`--fd`), so the
+    server imports while this process imports, and the first request simply
+    waits in the socket's backlog until the server accepts it. Same server,
+    same database (PREFECT_HOME), only sooner.
+    """
+
+    def __init__(self) -> None:
+        self.process = None
+        self.url: str | None = None
+
+    def start(self) -> str:
+        import atexit
+        import importlib.util
+        import socket
+        import subprocess
+        import sys
+
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("prefect is not installed")
+        app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(256)
+        port = sock.getsockname()[1]
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
+             "prefect.server.api.server:create_app", "--fd", str(sock.fileno()),
+             "--log-level", "error", "--lifespan", "on"],
+            env=env, pass_fds=(sock.fileno(),), stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        sock.close()  # the child holds its own copy of the listening socket
+        self.url = f"http://127.0.0.1:{port}/api"
+        atexit.register(self.stop)
+        return self.url
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # SIGTERM lets uvicorn close the database cleanly; it finishes on its own,
+            # so the user's prompt does not wait for it.
+            self.process.terminate()
+        self.process = None
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the qaflow process dies, even by SIGKILL (Linux)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+_early = _EarlyServer()
+
+
+def start_api() -> str:
+    """Make sure a Prefect API is there for a command that runs flows; fast.
+
+    Uses PREFECT_API_URL or the `qaflow server up` server when there is one;
+    otherwise starts the ephemeral API early (see `_EarlyServer`). Call it at the
+    top of a CLI command, before importing the flow.
+    """
+    chosen = configure_api()
+    if chosen != "ephemeral":
+        return chosen
+    if os.environ.get("QAFLOW_EARLY_EPHEMERAL", "1") == "0":
+        return "ephemeral"
+    url = _early.start()
+    os.environ["PREFECT_API_URL"] = url
+    return url

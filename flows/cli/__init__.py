@@ -8,6 +8,7 @@ Prefect and the heavy libraries inside their commands, so `qaflow --help` and
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import typer
 
@@ -61,6 +62,55 @@ def version(as_json: bool = common.JsonOption) -> None:
             "  ".join(f"[bold]{k}[/] {v}" for k, v in r.items()), highlight=False
         ),
     )
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("out/demo"), help="Folder for the demo's outputs."),
+    only: list[str] = typer.Option(None, "--only", help="Run only these pipelines (bdd, mockdata, rag)."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """Run each pipeline's demo on the bundled examples, offline, and say where the outputs are."""
+    common.use_json(as_json)
+    with common.errors_as_lines():
+        from flows.prefect_api import start_api
+
+        start_api()
+        from flows.demo import run_demos
+
+        results = run_demos(out.resolve(), only=only or None)
+
+        def render(r: dict) -> None:
+            con = common.console()
+            for name, result in r.items():
+                con.rule(f"[bold]{name}")
+                for key, value in (result or {}).items():
+                    con.print(f"  [bold]{key}[/]: {value}", highlight=False)
+            con.print(f"\nDemo outputs are under [bold]{out.resolve()}[/]")
+
+        common.emit(results, as_json, render)
+
+
+@app.command()
+def serve(
+    names: list[str] = typer.Argument(None, help="Deployments to serve (default: all in prefect.yaml)."),
+) -> None:
+    """Serve every deployment of prefect.yaml in this process (schedules and UI runs), until Ctrl-C."""
+    with common.errors_as_lines():
+        from flows.prefect_api import configure_api
+
+        if configure_api() == "ephemeral":
+            raise common.UserError(
+                "qaflow serve needs a Prefect server: run `qaflow server up` or set PREFECT_API_URL"
+            )
+        from prefect import serve as prefect_serve
+
+        from flows.deployments import load_definitions, to_runner_deployments
+
+        definitions = [d for d in load_definitions() if not names or d["name"] in names]
+        if not definitions:
+            raise common.UserError(f"no deployment named {', '.join(names or [])} in prefect.yaml")
+        prefect_serve(*to_runner_deployments(definitions))
 
 
 def main() -> None:

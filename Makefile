@@ -1,0 +1,61 @@
+# qaflow: two commands on a fresh machine.
+#   make demo   creates .venv, installs everything, runs the demo on the bundled examples
+#   make test   creates .venv if needed, installs the test extras, runs the whole test suite
+#
+# torch goes in first: a CPU build by default. Users with a GPU pick theirs, e.g.
+#   make demo TORCH_SPEC="torch==2.13.0"
+
+PYTHON     ?= python3.11
+VENV       ?= .venv
+TORCH_SPEC ?= torch==2.13.0+cpu
+PYTEST_ARGS ?=
+DEMO_OUT   ?= out/demo
+
+BIN   := $(VENV)/bin
+PIP   := $(BIN)/pip --disable-pip-version-check
+
+.PHONY: demo test lint bench browser clean help
+
+help:
+	@echo "make demo   - install and run the demo on examples/ (outputs under $(DEMO_OUT))"
+	@echo "make test   - install the test extras and run the whole test suite"
+	@echo "make lint   - ruff check"
+	@echo "make bench  - the benchmarks and memory soaks under profiling/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.torch: | $(BIN)/python
+	$(PIP) install -q "$(TORCH_SPEC)"
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e ".[test,dask]"
+	@touch $@
+
+# Headless Chromium for the HTML report test (Debian's package; root installs it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium" >&2; fi; }
+
+demo: $(VENV)/.installed
+	$(BIN)/qaflow demo --out $(DEMO_OUT)
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not soak" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python profiling/run_all.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache
