@@ -1,0 +1,146 @@
+"""What a scenario carries from step to step: the request being built, the last
+response, the variables, and the run-wide things it shares (client, target,
+OpenAPI document)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from blocks.target_api import TargetAPI
+from tasks.execution.http import Exchange, HttpSession, Response, StepError, StepFailed
+from tasks.execution.values import parse_json, substitute
+
+
+@dataclass
+class RunShared:
+    """Per-run state every scenario reads: the client, the target, the OpenAPI document."""
+
+    target: TargetAPI
+    session: HttpSession
+    openapi_source: str | Path | None = None
+    _openapi: Any = None
+    _openapi_error: str | None = None
+    _openapi_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def openapi(self) -> dict[str, Any]:
+        """The target's OpenAPI document: fetched from `<base_url>/openapi.json` (or read
+        from the path given) once per run, whatever the number of scenarios asking."""
+        async with self._openapi_lock:
+            if self._openapi is None and self._openapi_error is None:
+                try:
+                    self._openapi = await self._load_openapi()
+                except Exception as exc:  # remembered: every step that needs it says why
+                    self._openapi_error = str(exc)
+        if self._openapi_error is not None:
+            raise StepError(f"no OpenAPI document: {self._openapi_error}")
+        return self._openapi
+
+    async def _load_openapi(self) -> dict[str, Any]:
+        source = self.openapi_source
+        if source is not None and not str(source).startswith(("http://", "https://")):
+            path = Path(source)
+            text = path.read_text(encoding="utf-8")
+            if path.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                return yaml.safe_load(text)
+            return json.loads(text)
+        url = str(source) if source else urljoin(self.target.base_url.rstrip("/") + "/", "openapi.json")
+        response, _, _ = await self.session.send(
+            "GET", url, headers=dict(self.target.headers), params=[], content=None
+        )
+        if response.status != 200:
+            raise StepError(f"GET {url} answered {response.status}")
+        return response.json()
+
+
+_UNSET: Any = object()
+
+
+@dataclass
+class ScenarioContext:
+    shared: RunShared
+    feature_dir: Path
+    variables: dict[str, Any]
+    base_url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    query: list[tuple[str, str]] = field(default_factory=list)
+    body: Any = _UNSET
+    response: Response | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    retries: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.base_url:
+            self.base_url = self.shared.target.base_url
+        merged = dict(self.shared.target.headers)
+        merged.update(self.headers)
+        self.headers = merged
+
+    # ---- values ---------------------------------------------------------------
+
+    def text(self, value: str) -> str:
+        """Plain text with `${...}` filled in; an unknown variable is a failure of the step."""
+        try:
+            return substitute(value, self.variables)
+        except KeyError as exc:
+            raise StepFailed(str(exc)) from None
+
+    def json(self, value: str, what: str = "value") -> Any:
+        try:
+            return parse_json(value, self.variables, what)
+        except KeyError as exc:
+            raise StepFailed(str(exc)) from None
+        except ValueError as exc:
+            raise StepError(str(exc)) from None
+
+    def path(self, name: str) -> Path:
+        """A file named in a step, relative to the feature file."""
+        path = Path(self.text(name))
+        return path if path.is_absolute() else self.feature_dir / path
+
+    def url(self, path: str) -> str:
+        path = self.text(path)
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def last_response(self) -> Response:
+        if self.response is None:
+            raise StepFailed("no request has been sent yet in this scenario")
+        return self.response
+
+    # ---- requests -------------------------------------------------------------
+
+    async def send(self, method: str, path: str, body: Any = _UNSET) -> Response:
+        """Send the request built so far; query parameters and body apply to this one only."""
+        if body is _UNSET:
+            body = self.body
+        headers = dict(self.headers)
+        content: bytes | None = None
+        if body is not _UNSET:
+            if isinstance(body, bytes | bytearray):
+                content = bytes(body)
+            else:
+                content = json.dumps(body).encode()
+                if not any(k.lower() == "content-type" for k in headers):
+                    headers["Content-Type"] = "application/json"
+        try:
+            response, exchange, retries = await self.shared.session.send(
+                method, self.url(path), headers=headers, params=list(self.query), content=content
+            )
+        except StepError as exc:
+            if exc.exchange is not None:
+                self.exchanges.append(exc.exchange)
+            raise
+        self.exchanges.append(exchange)
+        self.retries += retries
+        self.response = response
+        self.query = []
+        self.body = _UNSET
+        return response
