@@ -32,6 +32,10 @@ class ColumnSpec(BaseModel):
     null_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of NULLs to generate.")
     unique: bool = False
     primary_key: bool = False
+    autoincrement: bool = Field(
+        default=False,
+        description="Values come from a sequence (SERIAL, AUTO_INCREMENT, IDENTITY): 1, 2, 3, ...",
+    )
     min: float | int | str | None = Field(default=None, description="Lower bound (number, date or datetime).")
     max: float | int | str | None = Field(default=None, description="Upper bound (number, date or datetime).")
     min_length: int | None = None
@@ -74,6 +78,10 @@ class SchemaSpec(BaseModel):
 
     source: str
     tables: list[TableSpec]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the reader could only approximate (e.g. an unsupported type), by table.column.",
+    )
 
     def table(self, name: str) -> TableSpec:
         for table in self.tables:
