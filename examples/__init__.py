@@ -1,0 +1,1 @@
+"""Bundled examples for the demo and the tests (run from the repository root)."""
