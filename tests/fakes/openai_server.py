@@ -148,12 +148,15 @@ class FakeOpenAI:
 
     def start(self) -> FakeOpenAI:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{port}/v1"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"fake-openai-{port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},  # stop() waits up to one poll interval
+            name=f"fake-openai-{port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -226,6 +229,12 @@ class FakeOpenAI:
             ],
             "usage": usage,
         }
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops SYNs when tests open many connections at
+    # once, and each dropped one costs a 1 s retransmit.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
