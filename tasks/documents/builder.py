@@ -22,7 +22,13 @@ def clean_cell(value: str) -> str:
 
 def table_text(rows: list[list[str]]) -> str:
     """Rows rendered `a | b | c`, one per line."""
-    return "\n".join(" | ".join(clean_cell(cell) for cell in row).rstrip() for row in rows)
+    lines = []
+    for row in rows:
+        cells = [clean_cell(cell) for cell in row]
+        while len(cells) > 1 and not cells[-1]:
+            cells.pop()
+        lines.append(" | ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 class DocumentBuilder:

@@ -8,9 +8,11 @@ from pathlib import Path
 from tasks.documents.builder import DocumentBuilder
 from tasks.documents.decoding import MAX_BYTES, decode_text, read_bytes
 from tasks.documents.errors import DocumentError, UnsupportedDocument
+from tasks.documents.html import read_html
 from tasks.documents.markdown import read_markdown
 from tasks.documents.model import Document
 from tasks.documents.rst import read_rst
+from tasks.documents.sheets import read_csv
 from tasks.documents.text import read_text
 
 TextReader = Callable[[str, DocumentBuilder], None]
@@ -24,11 +26,23 @@ TEXT_FORMATS: dict[str, tuple[str, TextReader]] = {
     ".txt": ("text", read_text),
     ".text": ("text", read_text),
     ".rst": ("rst", read_rst),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".xhtml": ("html", read_html),
+    ".csv": ("csv", read_csv),
+    ".tsv": ("csv", read_csv),
 }
 
 # suffix -> (format name, dotted path of a reader of raw bytes); imported on first use so
 # that reading Markdown never pays for python-docx, pypdf or openpyxl.
-BINARY_FORMATS: dict[str, tuple[str, str]] = {}
+BINARY_FORMATS: dict[str, tuple[str, str]] = {
+    ".docx": ("docx", "tasks.documents.docx.read_docx"),
+    ".docm": ("docx", "tasks.documents.docx.read_docx"),
+    ".pdf": ("pdf", "tasks.documents.pdf.read_pdf"),
+    ".xlsx": ("xlsx", "tasks.documents.sheets.read_xlsx"),
+    ".xlsm": ("xlsx", "tasks.documents.sheets.read_xlsx"),
+    ".xls": ("xls", "tasks.documents.sheets.read_xls"),
+}
 
 
 def _load(dotted: str) -> FileReader:

@@ -1,0 +1,187 @@
+"""Spreadsheets and CSV as text tables: every sheet a heading, every row `a | b | c`.
+
+Rows keep their source row numbers (Table.row_numbers), so the bdd readers can
+name the sheet and row of a bad cell. Merged cells are filled with the value of
+their top-left cell in every position they cover: a test-case sheet that merges
+"Feature" over ten rows means that feature for each of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+from xml.etree.ElementTree import iterparse
+
+from tasks.documents.builder import DocumentBuilder
+from tasks.documents.errors import DocumentError
+
+MERGE_REF = re.compile(r"^([A-Z]+)(\d+):([A-Z]+)(\d+)$")
+CSV_DELIMITERS = ",;\t|"
+
+
+def cell_text(value: object) -> str:
+    """A cell value as a person reads it: 3 not 3.0, a date without 00:00:00."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def _trim(row: list[str]) -> list[str]:
+    while row and not row[-1]:
+        row.pop()
+    return row
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _merged_ranges(source) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each <mergeCell>, streamed from the sheet XML."""
+    ranges = []
+    for _, element in iterparse(source, events=("end",)):
+        tag = element.tag.rpartition("}")[2]
+        if tag == "mergeCell":
+            match = MERGE_REF.match(element.get("ref", ""))
+            if match:
+                ranges.append((int(match.group(2)), _column_number(match.group(1)),
+                               int(match.group(4)), _column_number(match.group(3))))
+        elif tag in ("row", "c", "v", "is", "t", "f"):
+            element.clear()
+    return ranges
+
+
+class _MergeFiller:
+    """Fills the covered cells of merged ranges as rows stream by (rows in order)."""
+
+    def __init__(self, ranges: list[tuple[int, int, int, int]]) -> None:
+        self.ranges = sorted(ranges)
+        self.values: dict[tuple[int, int, int, int], str] = {}
+
+    def fill(self, row_number: int, row: list[str]) -> list[str]:
+        for merged in self.ranges:
+            min_row, min_col, max_row, max_col = merged
+            if min_row > row_number:
+                break
+            if row_number > max_row:
+                continue
+            if row_number == min_row:
+                self.values[merged] = row[min_col - 1] if min_col - 1 < len(row) else ""
+            value = self.values.get(merged, "")
+            if len(row) < max_col:
+                row.extend([""] * (max_col - len(row)))
+            for column in range(min_col - 1, max_col):
+                row[column] = value
+        return row
+
+
+def _emit_sheet(builder: DocumentBuilder, name: str, numbered_rows: list[tuple[int, list[str]]]) -> None:
+    builder.heading(1, name)
+    if not numbered_rows:
+        builder.warn(f"{builder.path}: sheet {name!r} is empty")
+    else:
+        builder.table([row for _, row in numbered_rows], name=name,
+                      row_numbers=[number for number, _ in numbered_rows])
+
+
+def read_xlsx(path: Path, data: bytes, builder: DocumentBuilder) -> None:
+    """Every sheet of a workbook, streamed (openpyxl read-only), formulas as cached values."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        raise _encrypted_or_corrupt(path, data, "xlsx") from exc
+    try:
+        for sheet in workbook.worksheets:
+            try:
+                with sheet._get_source() as source:
+                    filler = _MergeFiller(_merged_ranges(source))
+                sheet.reset_dimensions()
+                rows: list[tuple[int, list[str]]] = []
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    row = filler.fill(number, [cell_text(value) for value in values])
+                    if any(row):
+                        rows.append((number, _trim(row)))
+            except Exception as exc:
+                raise DocumentError(path, f"sheet {sheet.title!r}: {type(exc).__name__}: {exc}") from exc
+            _emit_sheet(builder, sheet.title, rows)
+    finally:
+        workbook.close()
+
+
+def read_xls(path: Path, data: bytes, builder: DocumentBuilder) -> None:
+    """Legacy .xls workbooks (xlrd), merged cells filled."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    except NotImplementedError:  # formatting_info is not supported for some files
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except xlrd.XLRDError as exc:
+        raise DocumentError(path, f"cannot read xls: {exc}") from exc
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            ranges = [(r0 + 1, c0 + 1, r1, c1) for r0, r1, c0, c1 in getattr(sheet, "merged_cells", [])]
+            filler = _MergeFiller(ranges)
+            rows = []
+            for number in range(sheet.nrows):
+                values = []
+                for cell in sheet.row(number):
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        value = bool(value)
+                    values.append(cell_text(value))
+                row = filler.fill(number + 1, values)
+                if any(row):
+                    rows.append((number + 1, _trim(row)))
+            _emit_sheet(builder, sheet.name, rows)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+
+
+def read_csv(text: str, builder: DocumentBuilder) -> None:
+    """A CSV (or TSV) file as one table; the delimiter is sniffed from the first lines."""
+    sample = text[:16384]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
+    except csv.Error:
+        dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for values in reader:
+            row = _trim([value.strip() for value in values])
+            if row:
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise DocumentError(builder.path, f"line {reader.line_num}: {exc}") from exc
+    if rows:
+        builder.table([row for _, row in rows], row_numbers=[number for number, _ in rows])
+
+
+def _encrypted_or_corrupt(path: Path, data: bytes, kind: str) -> DocumentError:
+    """Office files protected by a password are OLE containers, not ZIPs: say so."""
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and b"E\x00n\x00c\x00r\x00y\x00p\x00t" in data:
+        return DocumentError(path, f"password-protected {kind} (encrypted Office file)")
+    return DocumentError(path, f"corrupt {kind}: not a ZIP package")
