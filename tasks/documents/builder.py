@@ -98,6 +98,8 @@ class DocumentBuilder:
         if self._open is not None and self._open["kind"] == kind and kind != "table":
             self._append(joiner)
             start = self._length
+            if self._page_start == -1:
+                self._page_start = start
             self._append(text)
             self._open["text"] += joiner + text
             self._open["end"] = self._length

@@ -1,0 +1,169 @@
+"""PDF with pypdf: text per page, headings by font size, simple tables by column gaps.
+
+PDF has no paragraphs or headings, only glyphs at positions. pypdf's layout mode
+keeps the positions (columns as runs of spaces, vertical gaps as blank lines);
+a second pass with a text visitor records each text run's font size, so lines
+set larger than the body text become headings, the largest size level 1. Lines
+that split into the same number of columns, one after another, become a table.
+Good enough for generated reports and exported specs; scanned pages (no text
+layer) are reported, not OCRed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+from tasks.documents.builder import DocumentBuilder
+from tasks.documents.errors import DocumentError
+
+COLUMN_GAP = re.compile(r"\s{3,}")
+HEADING_RATIO = 1.15      # a line this much larger than the body text is a heading
+MAX_HEADING_CHARS = 150
+MAX_HEADING_LEVELS = 6
+
+
+def _open(path: Path, data: bytes):
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            # Many PDFs are encrypted with an empty user password (only editing is
+            # restricted): those open; anything else needs a password we do not have.
+            try:
+                opened = reader.decrypt("")
+            except DependencyError as exc:
+                raise DocumentError(path, f"encrypted PDF needs a crypto library: {exc}") from exc
+            if not opened:
+                raise DocumentError(path, "password-protected PDF")
+        len(reader.pages)
+    except FileNotDecryptedError as exc:
+        raise DocumentError(path, "password-protected PDF") from exc
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError) as exc:
+        raise DocumentError(path, f"corrupt PDF: {exc}") from exc
+    return reader
+
+
+def _runs(page) -> list[tuple[str, float]]:
+    """Every text run on the page with its rendered font size, in content order."""
+    runs: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, font_dict, font_size) -> None:
+        if not text.strip():
+            return
+        scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        runs.append((text, round((font_size or 0) * (scale or 1), 1), round(y, 1)))
+
+    page.extract_text(visitor_text=visit)
+    # Runs on one line in one size form one candidate line (a heading set in two runs).
+    merged: list[tuple[str, float]] = []
+    last: tuple[float, float] | None = None
+    for text, size, y in runs:
+        if merged and last == (size, y):
+            merged[-1] = (merged[-1][0] + text, size)
+        else:
+            merged.append((text, size))
+        last = (size, y)
+    return merged
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def read_pdf(path: Path, data: bytes, builder: DocumentBuilder) -> None:
+    """Feeds the builder each page's headings, paragraphs and simple tables."""
+    reader = _open(path, data)
+    pages: list[tuple[str, list[tuple[str, float]]]] = []
+    failed: list[str] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            try:
+                text = page.extract_text(extraction_mode="layout")
+            except Exception:  # layout mode is the pickier one; plain mode still has the text
+                text = page.extract_text()
+            pages.append((text or "", _runs(page)))
+        except Exception as exc:
+            failed.append(f"page {number}: {type(exc).__name__}: {exc}")
+            pages.append(("", []))
+    if failed and len(failed) == len(pages):
+        raise DocumentError(path, "cannot extract text: " + "; ".join(failed[:3]))
+    for message in failed:
+        builder.warn(f"{path}: {message}")
+
+    sizes: Counter[float] = Counter()
+    for _, runs in pages:
+        for text, size in runs:
+            sizes[size] += len(text.strip())
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    heading_sizes: dict[str, float] = {}
+    for _, runs in pages:
+        for text, size in runs:
+            line = _norm(text)
+            if body and size >= body * HEADING_RATIO and 0 < len(line) <= MAX_HEADING_CHARS:
+                heading_sizes.setdefault(line, size)
+    ranked = sorted(set(heading_sizes.values()), reverse=True)[:MAX_HEADING_LEVELS]
+    level_of = {size: ranked.index(size) + 1 for size in ranked}
+
+    empty_pages = 0
+    for text, _ in pages:
+        builder.begin_page()
+        if not text.strip():
+            empty_pages += 1
+            continue
+        _read_page(text, builder, heading_sizes, level_of)
+    builder.end_page()
+    if empty_pages:
+        builder.warn(f"{path}: {empty_pages} of {len(pages)} page(s) have no text layer (scanned?)")
+
+
+def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, float],
+               level_of: dict[float, int]) -> None:
+    paragraph: list[str] = []
+    table: list[list[str]] = []
+
+    def flush_paragraph() -> None:
+        if paragraph:
+            builder.paragraph("\n".join(paragraph))
+            paragraph.clear()
+
+    def flush_table() -> None:
+        if len(table) >= 2:
+            builder.table([row[:] for row in table])
+        elif table:  # one row alone is not a table: keep it as a line of text
+            paragraph.append("  ".join(table[0]))
+        table.clear()
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            # Layout mode puts blank lines between widely spaced table rows: a table
+            # ends at the next line that is not a row, not at a gap.
+            if not table:
+                flush_paragraph()
+            continue
+        size = heading_sizes.get(_norm(line))
+        if size is not None and size in level_of:
+            flush_table()
+            flush_paragraph()
+            builder.heading(level_of[size], _norm(line))
+            continue
+        cells = COLUMN_GAP.split(line)
+        if len(cells) >= 2:
+            if table and len(table[0]) != len(cells):
+                flush_table()
+            if not table:
+                flush_paragraph()
+            table.append(cells)
+            continue
+        if table:
+            flush_table()
+        paragraph.append(_norm(line))
+    flush_table()
+    flush_paragraph()
