@@ -104,7 +104,9 @@ class HttpSession:
         transport_retries: int = 2,
         redactor: Redactor | None = None,
         max_connections: int = 8,
+        body_cap: int = BODY_CAP,
     ) -> None:
+        self.body_cap = body_cap
         self.hosts = {h.lower() for h in hosts}
         self.transport_retries = transport_retries
         self.redactor = redactor or Redactor(())
@@ -143,7 +145,7 @@ class HttpSession:
                 "method": method,
                 "url": self.redactor.text(str(httpx.URL(url, params=params) if params else url)),
                 "headers": self.redactor.headers(headers.items()),
-                "body": self.redactor.body(content),
+                "body": self.redactor.body(content, self.body_cap),
             }
         )
         attempt = 0
@@ -170,7 +172,7 @@ class HttpSession:
             exchange.response = {
                 "status": reply.status_code,
                 "headers": self.redactor.headers(reply.headers.multi_items()),
-                "body": self.redactor.body(body),
+                "body": self.redactor.body(body, self.body_cap),
                 "elapsed_ms": round(elapsed_ms, 2),
             }
             return response, exchange, attempt

@@ -1,0 +1,211 @@
+"""Run bound scenarios against the target API, concurrently, on one HTTP client.
+
+asyncio with one `httpx.AsyncClient` (HTTP/1.1 keep-alive, as many pooled
+connections as scenarios in flight) was measured against threads with one
+`httpx.Client` in profiling/bench_bdd.py; see its notes. Each scenario has its
+own variables and request state, a deadline of its own, and stops at its first
+failing step (the rest are skipped, as in Cucumber).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from blocks.target_api import TargetAPI
+from tasks.execution.context import RunShared, ScenarioContext
+from tasks.execution.features import PlannedScenario, load_features
+from tasks.execution.http import BODY_CAP, HttpSession, Redactor, StepError, StepFailed
+from tasks.execution.results import RunResult, ScenarioResult, StepResult
+
+OnResult = Callable[[ScenarioResult], Any]
+
+
+def execute_features(
+    paths: list[Path],
+    target: TargetAPI,
+    *,
+    concurrency: int = 8,
+    tags: str | None = None,
+    scenario_timeout: float = 60,
+    transport_retries: int = 2,
+    variables: dict | None = None,
+    on_result: OnResult | None = None,
+    openapi: str | Path | None = None,
+    body_cap: int = BODY_CAP,
+) -> RunResult:
+    """Parse, bind and run the scenarios of `paths`; raises FeatureError before running
+    anything if a file does not parse or a step matches no catalogue step.
+
+    `on_result` is called (in the calling thread's event loop) as each scenario ends.
+    `openapi` is a path or URL of the target's OpenAPI document; by default
+    `<base_url>/openapi.json`, fetched once, the first time a step needs it.
+    """
+    scenarios = load_features(paths, tags)
+    coroutine = run_scenarios(
+        scenarios,
+        target,
+        concurrency=concurrency,
+        scenario_timeout=scenario_timeout,
+        transport_retries=transport_retries,
+        variables=variables,
+        on_result=on_result,
+        openapi=openapi,
+        body_cap=body_cap,
+    )
+    return _run_sync(coroutine)
+
+
+def _run_sync(coroutine: Any) -> Any:
+    """asyncio.run, also from a thread that already runs an event loop (a notebook, an async flow)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="qaflow-bdd-run")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+async def run_scenarios(
+    scenarios: Iterable[PlannedScenario],
+    target: TargetAPI,
+    *,
+    concurrency: int = 8,
+    scenario_timeout: float = 60,
+    transport_retries: int = 2,
+    variables: dict | None = None,
+    on_result: OnResult | None = None,
+    openapi: str | Path | None = None,
+    body_cap: int = BODY_CAP,
+) -> RunResult:
+    planned = list(scenarios)
+    concurrency = max(1, int(concurrency))
+    redactor = Redactor(target.secret_values())
+    session = HttpSession(
+        target.hosts(),
+        timeout=target.timeout,
+        transport_retries=transport_retries,
+        redactor=redactor,
+        max_connections=concurrency,
+        body_cap=body_cap,
+    )
+    shared = RunShared(target=target, session=session, openapi_source=openapi)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    started = time.perf_counter()
+    results: list[ScenarioResult | None] = [None] * len(planned)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(len(planned)):
+        queue.put_nowait(index)
+
+    async def worker() -> None:
+        while True:
+            try:
+                index = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            result = await run_scenario(planned[index], shared, scenario_timeout, dict(variables or {}), redactor)
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(planned)) or 1)))
+    finally:
+        await session.aclose()
+    run = RunResult(scenarios=[r for r in results if r is not None], base_url=target.base_url, started_at=started_at)
+    run.recount(time.perf_counter() - started)
+    return run
+
+
+async def run_scenario(
+    plan: PlannedScenario,
+    shared: RunShared,
+    timeout: float,
+    variables: dict[str, Any],
+    redactor: Redactor,
+) -> ScenarioResult:
+    """One scenario, step by step, under its own deadline."""
+    ctx = ScenarioContext(shared=shared, feature_dir=plan.feature_file.parent, variables=variables)
+    steps = [
+        StepResult(
+            keyword=s.keyword,
+            text=s.text,
+            status="skipped",
+            line=s.line,
+            pattern=s.match.step.pattern,
+            doc_string=s.doc_string,
+            data_table=s.data_table,
+        )
+        for s in plan.steps
+    ]
+    status = "passed"
+    scenario_error: str | None = None
+    started = time.perf_counter()
+    deadline = started + timeout
+    for planned, result in zip(plan.steps, steps, strict=True):
+        ctx.exchanges = []
+        retries_before = ctx.retries
+        kwargs: dict[str, Any] = dict(planned.match.args)
+        if planned.match.step.needs == "doc_string":
+            kwargs["doc_string"] = planned.doc_string
+        elif planned.match.step.needs == "data_table":
+            kwargs["data_table"] = planned.data_table
+        step_started = time.perf_counter()
+        remaining = deadline - step_started
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(remaining):
+                await planned.match.step.func(ctx, **kwargs)
+            result.status = "passed"
+        except StepFailed as exc:
+            result.status, result.error = "failed", redactor.text(str(exc))
+        except TimeoutError:
+            result.status = "error"
+            result.error = scenario_error = f"scenario timed out after {timeout:g} s"
+        except StepError as exc:
+            result.status, result.error = "error", redactor.text(str(exc))
+        except Exception as exc:  # a bug in a step must not take the run down
+            result.status, result.error = "error", redactor.text(f"{type(exc).__name__}: {exc}")
+        result.duration_s = round(time.perf_counter() - step_started, 6)
+        result.retries = ctx.retries - retries_before
+        if ctx.exchanges:
+            result.request = ctx.exchanges[-1].request
+            result.response = ctx.exchanges[-1].response
+        if result.status != "passed":
+            status = result.status
+            break
+    return ScenarioResult(
+        feature=plan.feature,
+        feature_file=str(plan.feature_file),
+        name=plan.name,
+        requirement_ids=plan.requirement_ids,
+        tags=plan.tags,
+        status=status,
+        duration_s=round(time.perf_counter() - started, 6),
+        flaky=ctx.retries > 0,
+        steps=steps,
+        line=plan.line,
+        keyword=plan.keyword,
+        feature_line=plan.feature_line,
+        feature_description=plan.feature_description,
+        feature_tags=plan.feature_tags,
+        error=scenario_error,
+    )
