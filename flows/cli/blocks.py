@@ -17,6 +17,9 @@ def register(as_json: bool = common.JsonOption) -> None:
     """Register the block types with the Prefect API (`prefect block register -m blocks`)."""
     common.use_json(as_json)
     with common.errors_as_lines():
+        from flows.prefect_api import start_api
+
+        start_api()
         proc = subprocess.run(
             [sys.executable, "-m", "prefect", "block", "register", "-m", "blocks"],
             capture_output=True, text=True,
@@ -39,6 +42,9 @@ def init(
     """Save each block with working offline defaults (environment variables applied)."""
     common.use_json(as_json)
     with common.errors_as_lines():
+        from flows.prefect_api import start_api
+
+        start_api()
         from blocks import BLOCK_TYPES
 
         saved, kept = [], []
@@ -64,6 +70,9 @@ def show(
     """Show the settings each block resolves to (saved block, else defaults); secrets masked."""
     common.use_json(as_json)
     with common.errors_as_lines():
+        from flows.prefect_api import start_api
+
+        start_api()
         from blocks import BLOCK_TYPES
 
         result = {}

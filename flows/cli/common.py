@@ -68,7 +68,9 @@ def use_json(as_json: bool) -> None:
         import logging
 
         for handler in logging.getLogger().handlers:
-            if isinstance(handler, logging.StreamHandler):
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (
+                sys.stdout, sys.__stdout__,
+            ):
                 handler.setStream(sys.stderr)
 
 
