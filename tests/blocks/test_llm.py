@@ -341,3 +341,27 @@ def test_offline_endpoint_raises_llm_unavailable() -> None:
     assert endpoint.offline
     with pytest.raises(LLMUnavailable, match="offline"):
         complete_json(ASK, Person, endpoint=endpoint)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_retries_inside_a_flow_are_logged_to_the_run_logger() -> None:
+    from prefect import flow
+
+    run_logger = logging.getLogger("prefect.flow_runs")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    run_logger.addHandler(handler)
+    try:
+        with FakeOpenAI() as llm:
+            llm.reply(Reply(status=502), ADA)
+
+            @flow
+            def extract() -> Person:
+                return complete_json(ASK, Person, endpoint=endpoint_for(llm))
+
+            assert extract() == Person(**ADA)
+    finally:
+        run_logger.removeHandler(handler)
+    messages = [r.getMessage() for r in records]
+    assert any("HTTP 502" in m and "retry 1/2" in m for m in messages), messages
