@@ -12,7 +12,10 @@ from html.parser import HTMLParser
 
 from tasks.documents.builder import DocumentBuilder
 
-DROPPED = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas"})
+# Not content: code, styling, and the navigation repeated on every page of a site.
+DROPPED = frozenset({
+    "script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas", "nav",
+})
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 BLOCKS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "blockquote",

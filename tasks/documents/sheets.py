@@ -184,4 +184,4 @@ def _encrypted_or_corrupt(path: Path, data: bytes, kind: str) -> DocumentError:
     """Office files protected by a password are OLE containers, not ZIPs: say so."""
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and b"E\x00n\x00c\x00r\x00y\x00p\x00t" in data:
         return DocumentError(path, f"password-protected {kind} (encrypted Office file)")
-    return DocumentError(path, f"corrupt {kind}: not a ZIP package")
+    return DocumentError(path, f"corrupt {kind}: not a valid ZIP package")

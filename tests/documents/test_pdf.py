@@ -1,0 +1,119 @@
+"""PDF: page text, headings by font size, simple tables, encrypted and corrupt files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+from pypdf import PdfWriter
+
+from tasks.documents import DocumentError, extract
+from tests.documents.offsets import assert_consistent
+
+BODY = ("Orders are created with POST /orders. The body names the user and at least one "
+        "item; each item has a SKU, a quantity between 1 and 1000 and a price that is not "
+        "negative. The total is computed by the service, never sent by the client.")
+
+
+def make_guide(path: Path) -> Path:
+    pdf = FPDF()
+    pdf.set_title("Orders guide")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.cell(0, 12, "Orders guide", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 10, "Creating orders", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 6, BODY, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(5)
+    pdf.multi_cell(0, 6, "REQ-7 An order for an unknown user is rejected with 422.",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 10, "Order status", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    with pdf.table(col_widths=(40, 40, 100)) as table:
+        for values in (("Status", "Next", "Meaning"), ("pending", "shipping", "created, not shipped"),
+                       ("shipping", "shipped", "on its way"), ("shipped", "-", "delivered")):
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 10, "Deleting orders", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 6, "DELETE /orders/{id} answers 204 and the order is gone.",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path
+
+
+def test_pdf_headings_paragraphs_tables_and_pages(tmp_path: Path) -> None:
+    doc = extract(make_guide(tmp_path / "guide.pdf"))
+    assert doc.format == "pdf"
+    assert doc.warnings == []
+    assert doc.headings() == [
+        ["Orders guide", "Creating orders"],
+        ["Orders guide", "Order status"],
+        ["Orders guide", "Deleting orders"],
+    ]
+    creating = doc.sections[0]
+    assert creating.level == 2
+    paragraphs = creating.text.split("\n\n")
+    assert len(paragraphs) == 2
+    assert " ".join(paragraphs[0].split()) == BODY
+    assert paragraphs[1] == "REQ-7 An order for an unknown user is rejected with 422."
+    assert doc.tables[0].rows == [
+        ["Status", "Next", "Meaning"],
+        ["pending", "shipping", "created, not shipped"],
+        ["shipping", "shipped", "on its way"],
+        ["shipped", "-", "delivered"],
+    ]
+    assert doc.tables[0].heading_path == ["Orders guide", "Order status"]
+    assert len(doc.pages) == 2
+    start, end = doc.pages[1]
+    assert doc.text[start:end] == "## Deleting orders\n\nDELETE /orders/{id} answers 204 and the order is gone."
+    assert_consistent(doc)
+
+
+def test_password_protected_pdf_is_a_document_error_naming_the_file(tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=make_guide(tmp_path / "guide.pdf"))
+    writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="AES-256")
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(DocumentError) as caught:
+        extract(locked)
+    assert str(caught.value) == f"{locked}: password-protected PDF"
+
+
+def test_pdf_with_an_empty_user_password_opens(tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=make_guide(tmp_path / "guide.pdf"))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    restricted = tmp_path / "restricted.pdf"
+    with restricted.open("wb") as handle:
+        writer.write(handle)
+    assert "Order status" in extract(restricted).text
+
+
+def test_corrupt_pdf_is_a_document_error_naming_the_file(tmp_path: Path) -> None:
+    good = make_guide(tmp_path / "guide.pdf").read_bytes()
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(good[:400])
+    with pytest.raises(DocumentError, match=r"broken\.pdf: "):
+        extract(broken)
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"this is not a pdf at all\n" * 20)
+    with pytest.raises(DocumentError, match=r"garbage\.pdf: corrupt PDF"):
+        extract(garbage)
+
+
+def test_a_pdf_without_a_text_layer_says_so(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 50, style="F")  # a drawing only, as a scan would be an image
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    doc = extract(path)
+    assert doc.sections == []
+    assert doc.warnings == [f"{path}: 1 of 1 page(s) have no text layer (scanned?)"]
