@@ -99,6 +99,8 @@ _REJECTION_HINTS = (
     "response format",
 )
 _mode_index: dict[tuple[str, str], int] = {}
+# Endpoints whose model refuses a set temperature (OpenAI's reasoning models): sent without it.
+_no_temperature: set[tuple[str, str]] = set()
 _mode_lock = threading.Lock()
 
 INSTRUCTION = (
@@ -200,7 +202,8 @@ def _ask(
     json_schema: dict,
     logger: logging.Logger | logging.LoggerAdapter,
 ) -> tuple[str | None, str | None]:
-    """One answer's content and finish_reason, falling back to simpler JSON modes."""
+    """One answer's content and finish_reason, falling back to simpler JSON modes
+    (and to no temperature) when the server rejects what it was sent."""
     import openai
 
     client = _client(endpoint.base_url or DEFAULT_BASE_URL, _key(endpoint), endpoint.timeout)
@@ -208,14 +211,25 @@ def _ask(
     while True:
         with _mode_lock:
             index = _mode_index.get(ident, 0)
+            send_temperature = ident not in _no_temperature
         request = {
             "model": endpoint.model,
-            "temperature": endpoint.temperature,
+            **({"temperature": endpoint.temperature} if send_temperature else {}),
             **_format(MODES[index], conversation, schema_name, json_schema),
         }
         try:
             response = _with_retries(client, request, endpoint, logger)
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            if send_temperature and "temperature" in _status_message(exc).lower():
+                with _mode_lock:
+                    _no_temperature.add(ident)
+                logger.warning(
+                    "%s rejected temperature %g (%s); sending none for the rest of this process",
+                    endpoint.describe(),
+                    endpoint.temperature,
+                    _redact(_one_line(_status_message(exc)), endpoint),
+                )
+                continue
             if index + 1 < len(MODES) and _is_format_rejection(exc):
                 with _mode_lock:
                     _mode_index[ident] = max(_mode_index.get(ident, 0), index + 1)

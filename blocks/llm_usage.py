@@ -46,6 +46,7 @@ class LLMUsage(BaseModel):
             f"{self.calls} LLM calls, {self.total_tokens} tokens "
             f"({self.prompt_tokens} prompt + {self.completion_tokens} completion), "
             f"{self.cache_hits} cache hits, {self.repairs} repairs, {self.retries} retries"
+            + (f", {self.failures} failures" if self.failures else "")
         )
 
 

@@ -365,3 +365,15 @@ def test_retries_inside_a_flow_are_logged_to_the_run_logger() -> None:
         run_logger.removeHandler(handler)
     messages = [r.getMessage() for r in records]
     assert any("HTTP 502" in m and "retry 1/2" in m for m in messages), messages
+
+
+def test_a_model_that_refuses_temperature_is_asked_without_it() -> None:
+    refusal = "Unsupported value: 'temperature' does not support 0 with this model."
+    with FakeOpenAI() as llm:
+        endpoint = endpoint_for(llm)
+        llm.reply(Reply(status=400, error={"message": refusal, "param": "temperature"}), ADA)
+        assert complete_json(ASK, Person, endpoint=endpoint) == Person(**ADA)
+        llm.reply(ADA)
+        complete_json([ASK[1]], Person, endpoint=endpoint)
+    assert ["temperature" in r for r in llm.requests] == [True, False, False]
+    assert llm.requests[1]["response_format"]["type"] == "json_schema"
