@@ -1,0 +1,304 @@
+"""Applying a ChangePlan to the store and the manifest, crash-safe.
+
+Every store write follows the same three steps:
+
+1. journal the paths in the manifest (`pending`, committed),
+2. write the store (delete old ids, upsert new ones, in slices),
+3. commit the rows and clear the journal in one transaction.
+
+A run killed anywhere leaves either nothing, or a journal entry that
+`repair()` turns into "delete every chunk with this path, forget the row",
+after which the file is simply indexed again. `repair()` also compares
+the store's count with the manifest's and, when they differ, reconciles
+path by path, so even chunks written outside this protocol are found.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from blocks.vectorstore import VectorStore
+from tasks.changes.detect import ChangePlan, FileState, Problem, detect_changes
+from tasks.changes.manifest import FileRecord, Manifest
+from tasks.chunking import (
+    Chunk,
+    ChunkerConfig,
+    TokenCounter,
+    chunk_document,
+    chunk_id,
+    default_config,
+    token_counter,
+)
+from tasks.embedding import ModelInfo, get_embedder, resolve_model
+from tasks.vectorstore.release import release
+from tasks.vectorstore.store import ChromaStore, state_folder
+
+log = logging.getLogger(__name__)
+
+
+class BatchResult(BaseModel):
+    """What one step did; summed by the flow."""
+
+    indexed: list[str] = Field(default_factory=list)
+    failed: list[Problem] = Field(default_factory=list)
+    skipped: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(default_factory=list)
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    embedded: int = 0
+    embed_seconds: float = 0.0
+
+
+def chunk_metadata(chunk: Chunk, root: str | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "path": chunk.path,
+        "heading": chunk.heading,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+    }
+    if root and chunk.path.startswith(root.rstrip("/") + "/"):
+        meta["relpath"] = chunk.path[len(root.rstrip("/")) + 1 :]
+    return meta
+
+
+def measure_drift(manifest: Manifest, store: ChromaStore) -> dict[str, Any]:
+    """Manifest vs store, read only: files, chunks, and what disagrees."""
+    files, chunks = manifest.count()
+    stored = store.ids_by_path()
+    missing = stale = 0
+    bad_paths: list[str] = []
+    for row in manifest.records():
+        ids = stored.pop(row.path, set())
+        want = set(row.chunk_ids)
+        if ids != want:
+            missing += len(want - ids)
+            stale += len(ids - want)
+            bad_paths.append(row.path)
+    stale += sum(len(ids) for ids in stored.values())
+    bad_paths.extend(stored)
+    pending = len(manifest.pending())
+    return {
+        "files": files,
+        "chunks": chunks,
+        "store_chunks": store.count(),
+        "missing_chunks": missing,
+        "stale_chunks": stale,
+        "pending": pending,
+        "paths": sorted(bad_paths)[:20],
+        "in_sync": not bad_paths and not pending,
+    }
+
+
+def manifest_path(block: VectorStore) -> Path:
+    return state_folder(block) / f"{block.collection}.sqlite"
+
+
+class RagIndex:
+    """The store, the manifest, the model and the chunker of one collection, per process."""
+
+    def __init__(
+        self,
+        block: VectorStore,
+        model: str | None = None,
+        chunk_tokens: int | None = None,
+        overlap: int | None = None,
+    ) -> None:
+        self.block = block
+        self.info: ModelInfo = resolve_model(model)
+        self.counter: TokenCounter = token_counter(str(self.info.path))
+        self.config: ChunkerConfig = default_config(
+            self.info.max_seq_length, self.counter.special_tokens, chunk_tokens, overlap
+        )
+        self.store = ChromaStore(block, self.info)
+        self.manifest = Manifest(manifest_path(block))
+
+    @property
+    def config_key(self) -> str:
+        return self.config.key()
+
+    def close(self) -> None:
+        self.store.forget()
+        self.manifest.close()
+
+    # -- detection and repair ------------------------------------------------------
+    def detect(self, source_dir: str | Path) -> ChangePlan:
+        return detect_changes(source_dir, self.manifest, self.config_key, self.info.name, self.info.version)
+
+    def repair(self) -> int:
+        """Undo what a killed run left half-done; returns how many paths were repaired."""
+        pending = [path for path, _ in self.manifest.pending()]
+        if pending:
+            log.warning("repairing %d path(s) a previous sync left half-written", len(pending))
+            self.store.delete_paths(pending)
+            self.manifest.commit(removed=pending, done=pending)
+        _, chunks = self.manifest.count()
+        if self.store.count() == chunks:
+            return len(pending)
+        return len(pending) + self.reconcile()
+
+    def reconcile(self) -> int:
+        """Make store and manifest agree path by path: a path whose chunk ids differ
+        loses its chunks and its row (it is indexed again); chunks of unknown paths go."""
+        stored = self.store.ids_by_path()
+        repaired = 0
+        drop_rows: list[str] = []
+        for row in self.manifest.records():
+            ids = stored.pop(row.path, set())
+            if ids != set(row.chunk_ids):
+                self.store.delete(sorted(ids))
+                drop_rows.append(row.path)
+        for path, ids in stored.items():
+            log.warning("deleting %d chunk(s) of %s that the manifest does not know", len(ids), path)
+            self.store.delete(sorted(ids))
+            repaired += 1
+        if drop_rows:
+            self.manifest.commit(removed=drop_rows)
+        return repaired + len(drop_rows)
+
+    def drift(self) -> dict[str, Any]:
+        return measure_drift(self.manifest, self.store)
+
+    # -- applying ------------------------------------------------------------------
+    def touch(self, states: Iterable[FileState]) -> int:
+        count = 0
+        for state in states:
+            self.manifest.touch(state.path, state.size, state.mtime_ns)
+            count += 1
+        return count
+
+    def delete(self, paths: list[str]) -> BatchResult:
+        """Deleted files: their chunks go, then their rows."""
+        result = BatchResult()
+        if not paths:
+            return result
+        rows = [row for row in (self.manifest.get(path) for path in paths) if row is not None]
+        self.manifest.begin(paths, "delete")
+        ids = [chunk for row in rows for chunk in row.chunk_ids]
+        result.chunks_deleted = self.store.delete(ids)
+        self.manifest.commit(removed=paths, done=paths)
+        return result
+
+    def rename(self, pairs: list[tuple[str, FileState]], root: str | None = None) -> BatchResult:
+        """Same content at a new path: the chunks are re-keyed with their vectors, not re-embedded.
+
+        The ids hash the path, so the new path gets new ids (a later file at the
+        old path can never collide with them); the vectors are copied as stored.
+        """
+        result = BatchResult()
+        for old_path, state in pairs:
+            row = self.manifest.get(old_path)
+            if row is None:
+                continue
+            self.manifest.begin([old_path, state.path], "rename")
+            got = self.store.records(row.chunk_ids, embeddings=True)
+            if len(got["ids"]) != len(row.chunk_ids):
+                # the store lost some of them: forget the old row, index the file afresh
+                self.store.delete(got["ids"])
+                self.manifest.commit(removed=[old_path], done=[old_path, state.path])
+                result.failed.append(Problem(path=state.path, reason="rename source incomplete; re-indexed"))
+                continue
+            order = {chunk: i for i, chunk in enumerate(got["ids"])}
+            positions = [order[chunk] for chunk in row.chunk_ids]
+            new_ids, documents, metadatas = [], [], []
+            for position in positions:
+                meta = dict(got["metadatas"][position] or {})
+                text = got["documents"][position] or ""
+                meta["path"] = state.path
+                meta.pop("relpath", None)
+                if root and state.path.startswith(root.rstrip("/") + "/"):
+                    meta["relpath"] = state.path[len(root.rstrip("/")) + 1 :]
+                new_ids.append(chunk_id(state.path, int(meta.get("index", len(new_ids))), text))
+                documents.append(text)
+                metadatas.append(meta)
+            import numpy as np
+
+            vectors = np.asarray([got["embeddings"][p] for p in positions], dtype=np.float32).reshape(
+                len(positions), -1
+            )
+            self.store.upsert(new_ids, vectors, documents, metadatas)
+            self.store.delete([chunk for chunk in row.chunk_ids if chunk not in set(new_ids)])
+            record = FileRecord(
+                path=state.path,
+                size=state.size,
+                mtime_ns=state.mtime_ns,
+                sha256=state.sha256,
+                chunk_ids=new_ids,
+                config_key=row.config_key,
+                model=row.model,
+                model_version=row.model_version,
+            )
+            self.manifest.commit(records=[record], removed=[old_path], done=[old_path, state.path])
+            result.indexed.append(state.path)
+        return result
+
+    def index(self, states: list[FileState], root: str | None = None) -> BatchResult:
+        """Read, chunk, embed and write a batch of files (new or changed)."""
+        from tasks.documents import DocumentError, UnsupportedDocument, extract
+
+        result = BatchResult()
+        chunks_of: dict[str, list[Chunk]] = {}
+        ready: list[FileState] = []
+        for state in states:
+            try:
+                document = extract(state.path)
+            except UnsupportedDocument as exc:
+                result.skipped.append(Problem(path=state.path, reason=exc.reason))
+                continue
+            except DocumentError as exc:
+                result.failed.append(Problem(path=state.path, reason=exc.reason))
+                continue
+            except Exception as exc:  # a reader bug must not stop the other files
+                log.exception("reading %s failed", state.path)
+                result.failed.append(Problem(path=state.path, reason=f"{type(exc).__name__}: {exc}"))
+                continue
+            result.warnings.extend(Problem(path=state.path, reason=w) for w in document.warnings)
+            chunks_of[state.path] = chunk_document(document, state.path, self.config, self.counter)
+            ready.append(state)
+            del document
+        if not ready:
+            return result
+        chunks = [chunk for state in ready for chunk in chunks_of[state.path]]
+        embedder = get_embedder(self.info.name)
+        started = time.perf_counter()
+        vectors = embedder.encode([chunk.embed_text(self.config) for chunk in chunks])
+        result.embed_seconds = time.perf_counter() - started
+        result.embedded = len(chunks)
+
+        old_rows = {state.path: self.manifest.get(state.path) for state in ready}
+        paths = [state.path for state in ready]
+        self.manifest.begin(paths, "index")
+        new_ids = {chunk.id for chunk in chunks}
+        stale = [c for row in old_rows.values() if row for c in row.chunk_ids if c not in new_ids]
+        result.chunks_deleted = self.store.delete(stale)
+        result.chunks_written = self.store.upsert(
+            [chunk.id for chunk in chunks],
+            vectors,
+            [chunk.text for chunk in chunks],
+            [chunk_metadata(chunk, root) for chunk in chunks],
+        )
+        records = [
+            FileRecord(
+                path=state.path,
+                size=state.size,
+                mtime_ns=state.mtime_ns,
+                sha256=state.sha256,
+                chunk_ids=[chunk.id for chunk in chunks_of[state.path]],
+                config_key=self.config_key,
+                model=self.info.name,
+                model_version=self.info.version,
+            )
+            for state in ready
+        ]
+        self.manifest.commit(records=records, done=paths)
+        result.indexed = paths
+        del chunks, vectors, chunks_of, records
+        release()
+        return result

@@ -1,0 +1,96 @@
+"""One writer per collection.
+
+Two guards, taken in this order and released in reverse:
+
+1. A Prefect global concurrency limit (`rag-sync-<collection key>`, 1 slot),
+   so syncs of the same collection on different machines (a Chroma server,
+   a Prefect server) queue. Only against a persistent Prefect API: with the
+   ephemeral one each process has its own in-memory lease storage, so a
+   process killed while holding the slot would block every later sync for
+   good. Its lease is 60 s (the server's minimum), renewed while held, so a
+   killed holder frees the slot within about a minute.
+2. A file lock next to the store (filelock), which the OS releases when the
+   holder dies: a SIGKILLed sync never blocks the next one on this machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from blocks.vectorstore import VectorStore
+from tasks.vectorstore.store import location_key, state_folder
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 60
+
+
+class SyncBusy(TimeoutError):
+    """Another sync holds the collection and did not finish within the wait."""
+
+
+def limit_name(block: VectorStore) -> str:
+    """The Prefect concurrency limit for one collection at one location."""
+    digest = hashlib.sha256(f"{location_key(block)}|{block.collection}".encode()).hexdigest()[:10]
+    slug = re.sub(r"[^a-z0-9-]+", "-", block.collection.lower()).strip("-")[:40]
+    return f"rag-sync-{slug}-{digest}"
+
+
+def lock_path(block: VectorStore) -> Path:
+    return state_folder(block) / f"{block.collection}.lock"
+
+
+def prefect_limits_enabled() -> bool:
+    """A persistent Prefect API is configured and the limit is not switched off."""
+    if os.environ.get("QAFLOW_RAG_PREFECT_LIMIT", "").lower() in {"0", "false", "off", "no"}:
+        return False
+    from prefect.settings import PREFECT_API_URL
+
+    return bool(PREFECT_API_URL.value())
+
+
+def _ensure_limit(name: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(name, 1)
+
+
+@contextmanager
+def writer_lock(block: VectorStore, timeout: float | None = None) -> Iterator[float]:
+    """Hold the collection for writing; yields the seconds spent waiting.
+
+    `timeout` None waits as long as it takes; on expiry SyncBusy is raised.
+    """
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        if prefect_limits_enabled():
+            from prefect.concurrency.sync import concurrency
+
+            name = limit_name(block)
+            _ensure_limit(name)
+            try:
+                stack.enter_context(
+                    concurrency(name, occupy=1, timeout_seconds=timeout, lease_duration=LEASE_SECONDS, strict=True)
+                )
+            except TimeoutError as exc:
+                raise SyncBusy(f"another sync holds {block.describe()} (Prefect limit {name})") from exc
+        path = lock_path(block)
+        lock = FileLock(str(path), timeout=-1 if timeout is None else max(0.0, timeout - (time.perf_counter() - started)))
+        try:
+            stack.enter_context(lock)
+        except Timeout as exc:
+            raise SyncBusy(f"another sync holds {block.describe()} (lock file {path})") from exc
+        waited = time.perf_counter() - started
+        if waited > 1:
+            log.info("waited %.1f s for another sync of %s", waited, block.describe())
+        yield waited
