@@ -159,6 +159,7 @@ def complete_json(
                 logger.debug("LLM cache hit %s (%s)", key[:12], schema.__name__)
                 return answer
 
+    repair_attempts = max(0, repair_attempts)
     conversation = [dict(m) for m in messages]
     problems = ""
     for attempt in range(repair_attempts + 1):
@@ -181,9 +182,15 @@ def complete_json(
             conversation.append({"role": "assistant", "content": content or ""})
             conversation.append({"role": "user", "content": REPAIR.format(errors=problems)})
             continue
-        llm_cache.store(
-            key, answer.model_dump(mode="json"), model=endpoint.model, schema_name=schema.__name__
-        )
+        try:
+            llm_cache.store(
+                key,
+                answer.model_dump(mode="json", by_alias=True),
+                model=endpoint.model,
+                schema_name=schema.__name__,
+            )
+        except OSError as exc:  # a full or read-only disk costs a re-ask next time, no more
+            logger.warning("could not cache the LLM answer (%s)", exc)
         return answer
     record(failures=1)
     raise LLMInvalidAnswer(

@@ -377,3 +377,15 @@ def test_a_model_that_refuses_temperature_is_asked_without_it() -> None:
         complete_json([ASK[1]], Person, endpoint=endpoint)
     assert ["temperature" in r for r in llm.requests] == [True, False, False]
     assert llm.requests[1]["response_format"]["type"] == "json_schema"
+
+
+def test_aliased_fields_survive_the_cache() -> None:
+    class Step(BaseModel):
+        keyword: str = Field(alias="Keyword")
+
+    with FakeOpenAI() as llm:
+        llm.reply({"Keyword": "Given"})
+        first = complete_json(ASK, Step, endpoint=endpoint_for(llm))
+        again = complete_json(ASK, Step, endpoint=endpoint_for(llm))
+    assert first.keyword == again.keyword == "Given"
+    assert len(llm.requests) == 1
