@@ -146,12 +146,12 @@ async def run_scenario(
     steps = [
         StepResult(
             keyword=s.keyword,
-            text=s.text,
+            text=redactor.text(s.text),
             status="skipped",
             line=s.line,
             pattern=s.match.step.pattern,
-            doc_string=s.doc_string,
-            data_table=s.data_table,
+            doc_string=redactor.text(s.doc_string) if s.doc_string is not None else None,
+            data_table=[[redactor.text(c) for c in row] for row in s.data_table] if s.data_table else None,
         )
         for s in plan.steps
     ]
@@ -195,7 +195,7 @@ async def run_scenario(
     return ScenarioResult(
         feature=plan.feature,
         feature_file=str(plan.feature_file),
-        name=plan.name,
+        name=redactor.text(plan.name),
         requirement_ids=plan.requirement_ids,
         tags=plan.tags,
         status=status,

@@ -86,7 +86,7 @@ def substitute_json(text: str, variables: Mapping[str, Any]) -> str:
                     continue
                 out.append(json.dumps(as_text(value))[1:-1])
             else:
-                out.append(json.dumps(value))
+                out.append(_bare(value))
             i = after
             continue
         if in_string and ch == "\\" and i + 1 < n:
@@ -103,6 +103,18 @@ def substitute_json(text: str, variables: Mapping[str, Any]) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _bare(value: Any) -> str:
+    """A placeholder outside quotes: text that is already a JSON literal (an environment
+    variable holding 3 or true) goes in as it is; anything else as its JSON."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return json.dumps(value)
+        return value
+    return json.dumps(value)
 
 
 def parse_json(text: str, variables: Mapping[str, Any], what: str = "value") -> Any:
