@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 DEMOS: list[str] = [
+    "flows.bdd",
 ]
 
 

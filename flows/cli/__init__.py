@@ -17,7 +17,9 @@ from flows.cli.blocks import app as blocks_app
 from flows.cli.server import app as server_app
 
 # name -> module holding that pipeline's typer `app`
-SUBAPPS: dict[str, str] = {}
+SUBAPPS: dict[str, str] = {
+    "bdd": "flows.cli.bdd",
+}
 
 app = typer.Typer(
     name="qaflow",

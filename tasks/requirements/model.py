@@ -50,6 +50,7 @@ class TestCaseRow(BaseModel):
     then: list[str] = Field(default_factory=list, description="Extra catalogue steps after the checks.")
     comments: list[str] = Field(default_factory=list, description="Lines that could not be translated.")
     source: str = ""
+    replayed: bool = Field(default=False, description="Replayed from an earlier request (Postman).")
 
 
 class Requirement(BaseModel):

@@ -255,7 +255,7 @@ def _replay_dependencies(entries: list[tuple[Requirement, set[str], bool]], know
             }
             for producer in sorted(producers):
                 for dep in closed[producer]:
-                    if all(dep is not p for p in prefix):
-                        prefix.append(dep)
+                    if all(dep.source != p.source for p in prefix):
+                        prefix.append(dep.model_copy(update={"replayed": True}))
         closed.append(prefix + requirement.rows)
         requirement.rows = closed[-1]

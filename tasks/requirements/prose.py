@@ -55,11 +55,33 @@ def _items(kind: str, text: str) -> list[str]:
         lines = [ln.strip() for ln in block.splitlines() if ln.strip() and not ln.strip().startswith("```")]
         if not lines:
             continue
-        if all(_GHERKIN.match(ln) for ln in lines) or all(_BULLET.match(ln) for ln in lines):
+        steps = _gherkin_steps(lines)
+        if steps:
+            blocks += steps
+        elif all(_BULLET.match(ln) for ln in lines):
             blocks += [_BULLET.sub("", ln, count=1) for ln in lines]
         else:
             blocks.append(" ".join(lines))
     return blocks
+
+
+def _gherkin_steps(lines: list[str]) -> list[str] | None:
+    """Given/When/Then lines with their tables and doc strings, one item per step; else None."""
+    if not lines or not _GHERKIN.match(lines[0]):
+        return None
+    steps: list[str] = []
+    in_doc = False
+    for line in lines:
+        if line.startswith('"""'):
+            in_doc = not in_doc
+            steps[-1] += "\n" + line
+        elif in_doc or line.startswith("|"):
+            steps[-1] += "\n" + line
+        elif _GHERKIN.match(line):
+            steps.append(line)
+        else:
+            return None
+    return steps
 
 
 def _title(text: str) -> str:

@@ -55,19 +55,24 @@ class LLMAnswer(BaseModel):
 ContextProvider = Callable[[str, int], list[str]]
 
 
-def rag_context_provider() -> ContextProvider | None:
-    """`flows.rag`'s retrieval when that pipeline is installed and has an index, else None.
+def rag_context_provider(store: str = "default") -> ContextProvider | None:
+    """Retrieval from the rag pipeline's index when there is one, else None.
 
-    The bdd pipeline does not depend on rag: without it, prompts just carry no context.
+    The bdd pipeline does not depend on rag: without the module or without an
+    index, prompts carry no document context, and the log says so.
     """
     if importlib.util.find_spec("flows.rag") is None:
-        log.info("no rag pipeline (flows.rag) installed: prompts carry no document context")
+        log.info("no rag pipeline (flows.rag): prompts carry no document context")
         return None
-    module = importlib.import_module("flows.rag")
-    retrieve = getattr(module, "retrieve_context", None) or getattr(module, "query_texts", None)
-    if retrieve is None:
-        log.info("flows.rag has no retrieve_context(text, k): prompts carry no document context")
+    rag = importlib.import_module("flows.rag")
+    status = rag.rag_status(store)
+    if not status.get("chunks"):
+        log.info("the rag index %r is empty (run `qaflow rag sync`): prompts carry no document context", store)
         return None
+
+    def retrieve(text: str, k: int) -> list[str]:
+        return [hit["text"] for hit in rag.rag_query(text, k=k, store=store) if hit.get("text")]
+
     return retrieve
 
 

@@ -113,7 +113,8 @@ def row_steps(row: TestCaseRow, out: _Steps, comments: list[str], sticky: dict[s
             out.add("Then", f'I save the response header "{save.header}" as "{save.name}"')
         else:
             out.add("Then", f'I save the response JSON at "{save.path}" as "{save.name}"')
-    comments.extend(f"untranslated {c}" for c in row.comments)
+    if not row.replayed:  # a replayed request's lines are reported where it stands itself
+        comments.extend(f"untranslated {c}" for c in row.comments)
 
 
 def requirement_scenario(requirement: Requirement) -> Scenario:
@@ -134,19 +135,34 @@ def requirement_scenario(requirement: Requirement) -> Scenario:
     )
 
 
+def _argument(lines: list[str]) -> tuple[str | None, list[list[str]] | None]:
+    """The doc string or data table written under a step in a document."""
+    if not lines:
+        return None, None
+    if lines[0].startswith('"""'):
+        body = [ln for ln in lines[1:] if not ln.startswith('"""')]
+        return "\n".join(body), None
+    rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines if ln.startswith("|")]
+    return None, rows or None
+
+
 def criteria_scenario(requirement: Requirement) -> Scenario | None:
     """A prose requirement whose acceptance criteria are already catalogue steps
-    (Given/When/Then lines, doc strings in triple quotes) needs no LLM."""
+    (Given/When/Then lines, with their tables and doc strings) needs no LLM."""
     lines = requirement.acceptance_criteria
-    if not lines or not all(re.match(r"^\s*(Given|When|Then|And|But)\b", ln) for ln in lines):
+    if not lines or not all(re.match(r"^\s*(Given|When|Then|And|But)\s", ln) for ln in lines):
         return None
     out = _Steps()
-    for line in lines:
-        keyword = line.split(None, 1)[0].capitalize()
-        text = strip_keyword(line)
+    for criterion in lines:
+        first, *rest = [ln.strip() for ln in criterion.splitlines() if ln.strip()]
+        keyword = first.split(None, 1)[0].capitalize()
+        text = strip_keyword(first)
         match = CATALOGUE.match(text)
-        if match is None or match.step.needs:
+        if match is None:
             return None
-        out.add(keyword if keyword in ("Given", "When", "Then") else (out._last or "Given"), text)
+        doc, table = _argument(rest)
+        if (match.step.needs == "doc_string") != (doc is not None) or (match.step.needs == "data_table") != (table is not None):
+            return None
+        out.add(keyword if keyword in ("Given", "When", "Then") else (out._last or "Given"), text, doc, table)
     return Scenario(name=requirement.title, tags=[f"REQ-{requirement.id}", *requirement.tags],
                     steps=out.steps, requirement_id=requirement.id)
