@@ -8,7 +8,9 @@
     .yaml .yml           qaflow's YAML spec (a JSON Schema in YAML is read as one)
     .csv .tsv .parquet   a sample to infer the schema from        tasks/schema/sample.py
 
-`read_schema` is the thin Prefect task around it. Every reader raises
+`read_schema` is the thin Prefect task around it, built on first use so that
+importing a reader (or the model in tasks/schema/spec.py) does not import
+Prefect. Every reader raises
 `SchemaError` (file and line or pointer in its message) for bad input, and
 leaves what it could only approximate in `SchemaSpec.warnings`.
 """
@@ -17,9 +19,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-
-from prefect import task
-from prefect.logging import get_run_logger
 
 from tasks.schema.errors import SchemaError
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
@@ -128,11 +127,16 @@ def _sniff(text: str, dialect: str | None, source: str) -> SchemaSpec:
     )
 
 
-@task(name="read-schema")
-def read_schema(path: str, dialect: str | None = None) -> SchemaSpec:
+def _read_schema(path: str, dialect: str | None = None) -> SchemaSpec:
     """Read a schema file for a flow; what could only be approximated is logged as a warning."""
+    from prefect.exceptions import MissingContextError
+    from prefect.logging import get_logger, get_run_logger
+
     schema = read_schema_file(path, dialect=dialect)
-    logger = get_run_logger()
+    try:
+        logger = get_run_logger()
+    except MissingContextError:  # called as read_schema.fn(...) outside a run
+        logger = get_logger("qaflow.schema")
     logger.info(
         "read %d table(s) from %s: %s",
         len(schema.tables),
@@ -142,3 +146,14 @@ def read_schema(path: str, dialect: str | None = None) -> SchemaSpec:
     for warning in schema.warnings:
         logger.warning("%s: %s", path, warning)
     return schema
+
+
+def __getattr__(name: str) -> Any:
+    """`read_schema`, the Prefect task, is made on first access (Prefect is slow to import)."""
+    if name == "read_schema":
+        from prefect import task
+
+        global read_schema
+        read_schema = task(name="read-schema")(_read_schema)
+        return read_schema
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

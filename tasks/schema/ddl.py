@@ -102,6 +102,8 @@ _FALLBACK = ("string", {}, False)
 # Statements that look like a table definition sqlglot could not parse (it falls back to Command).
 _BROKEN_CREATE_TABLE = re.compile(r"^(?:\w+\s+){0,3}TAB\w*\b", re.IGNORECASE)
 
+_WITHOUT_ROWID = re.compile(r"(?<=\))\s*WITHOUT\s+ROWID\b", re.IGNORECASE)
+
 # Hints used to guess the dialect when none is given: (dialect, pattern).
 _DIALECT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("mysql", re.compile(r"`|\bAUTO_INCREMENT\b|\bENGINE\s*=|\bUNSIGNED\b|\bCHARSET\b", re.I)),
@@ -163,6 +165,8 @@ def _statements(text: str, dialect: str, source: str) -> Iterator[tuple[int, exp
         grammar = Dialect.get_or_raise(dialect)
     except ValueError as error:
         raise SchemaError(f"unknown SQL dialect {dialect!r}: {error}", file=source) from None
+    if dialect == "sqlite":  # sqlglot does not know this table option; blank it, keeping positions
+        text = _WITHOUT_ROWID.sub(lambda m: " " * len(m.group(0)), text)
     try:
         tokens = grammar.tokenize(text)
     except TokenError as error:
@@ -254,7 +258,7 @@ class _Builder:
     def _command(self, line: int, statement: exp.Command) -> None:
         head = str(statement.this or "").upper()
         rest = str(statement.expression.sql() if isinstance(statement.expression, exp.Expr) else statement.expression or "")
-        if head == "CREATE" and _BROKEN_CREATE_TABLE.match(rest):
+        if head == "CREATE" and _BROKEN_CREATE_TABLE.match(rest.strip()):
             raise SchemaError(
                 f"could not parse this CREATE statement as a table ({self.dialect}): "
                 f"CREATE {rest[:60]}",
