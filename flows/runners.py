@@ -231,14 +231,17 @@ class MemoryGate:
                 while True:
                     if self._closed:
                         return False
-                    if self._waiting[0] == admission.ticket:
+                    is_head = self._waiting[0] == admission.ticket
+                    if is_head:
                         verdict, message = self._verdict(admission)
                         if verdict:
                             break
                         if not told_waiting:
                             admission.logger.debug(message)
                             told_waiting = True
-                    self._cond.wait(self.poll_interval)
+                    # Only the head re-measures RSS on a timer; the others sleep until an
+                    # admission, a release or close() changes the queue (all notify_all).
+                    self._cond.wait(self.poll_interval if is_head else None)
             finally:
                 self._waiting.remove(admission.ticket)
                 heapq.heapify(self._waiting)
