@@ -1,0 +1,1 @@
+"""Codegen: the generator registry, column mapping and the rendered generator modules."""

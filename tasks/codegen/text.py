@@ -1,0 +1,99 @@
+"""Text: words, sentences and paragraphs in the locale's language, patterns such as
+SKU-####-??, random strings within length bounds, hex digests.
+"""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+
+from tasks.codegen.kernel import (
+    HEX,
+    LOWER,
+    fixed_strings,
+    join,
+    pattern_fill,
+    ragged_strings,
+    take,
+    unique_suffix,
+)
+from tasks.codegen.registry import generator
+
+
+def clip_length(array, max_length):
+    """Cut strings to at most max_length characters."""
+    if not max_length:
+        return array
+    return pc.utf8_slice_codeunits(array, 0, int(max_length))
+
+
+@generator("text.word", output="string", pools=("word",), low_cardinality=True, params={"max_length": None},
+           unique="suffix", helpers=(clip_length,))
+def gen_word(b, p):
+    """A single word in the locale's language."""
+    pool = b.pool("word")
+    return clip_length(take(pool, b.rng.integers(0, len(pool), b.n)), p["max_length"])
+
+
+@generator("text.words", output="string", pools=("word",), params={"count": 3, "max_length": None},
+           helpers=(clip_length,))
+def gen_words(b, p):
+    """A few words joined by spaces (titles, tags, product names)."""
+    pool = b.pool("word")
+    words = [take(pool, b.rng.integers(0, len(pool), b.n)) for _ in range(int(p["count"]))]
+    return clip_length(join(words, " "), p["max_length"])
+
+
+@generator("text.sentence", output="string", pools=("sentence",), low_cardinality=True, params={"max_length": None},
+           helpers=(clip_length,))
+def gen_sentence(b, p):
+    """One sentence (short descriptions, titles)."""
+    pool = b.pool("sentence")
+    return clip_length(take(pool, b.rng.integers(0, len(pool), b.n)), p["max_length"])
+
+
+@generator("text.paragraph", output="string", pools=("paragraph",), low_cardinality=True, params={"max_length": None},
+           helpers=(clip_length,))
+def gen_paragraph(b, p):
+    """A paragraph of a few sentences (descriptions, comments, notes)."""
+    pool = b.pool("paragraph")
+    return clip_length(take(pool, b.rng.integers(0, len(pool), b.n)), p["max_length"])
+
+
+@generator("text.pattern", output="string", params={"pattern": "???-####"}, unique="native", keyed=True)
+def gen_pattern(b, p):
+    """Strings shaped by a pattern: # digit, ? A-Z, & a-z, * A-Z0-9, ^ hex (SKU-####-??); unique when asked."""
+    if p.get("unique"):
+        return pattern_fill(b.rng, b.n, str(p["pattern"]), b.rows, b.key)
+    return pattern_fill(b.rng, b.n, str(p["pattern"]))
+
+
+@generator("text.string", output="string", params={"min_length": 8, "max_length": 16},
+           unique="suffix")
+def gen_string(b, p):
+    """Random lowercase letters, length between min_length and max_length."""
+    lo = max(int(p.get("min_length") or 1), 0)
+    hi = max(int(p.get("max_length") or lo), lo)
+    lengths = b.rng.integers(lo, hi + 1, b.n)
+    return ragged_strings(LOWER[b.rng.integers(0, 26, (b.n, hi))], lengths)
+
+
+@generator("text.hex", output="string", params={"length": 64}, unique="native")
+def gen_hex(b, p):
+    """Hex digest look-alike (sha256 is 64 characters); unique when asked."""
+    length = int(p["length"])
+    out = fixed_strings(HEX[b.rng.integers(0, 16, (b.n, length))])
+    if p.get("unique"):
+        head = pc.utf8_slice_codeunits(out, 0, max(length - 12, 0))
+        return join([head, unique_suffix(b.rows, b.key, min(length, 12))])
+    return out
+
+
+@generator("text.slug", output="string", pools=("word",), unique="native")
+def gen_slug(b, p):
+    """URL slug of three words (my-fancy-thing); unique when asked."""
+    pool = b.pool("word")
+    words = [pc.utf8_lower(take(pool, b.rng.integers(0, len(pool), b.n))) for _ in range(3)]
+    if p.get("unique"):
+        words.append(unique_suffix(b.rows, b.key, 6))
+    return join(words, "-")
+
