@@ -21,6 +21,7 @@ from tasks.documents.builder import DocumentBuilder
 from tasks.documents.errors import DocumentError
 
 COLUMN_GAP = re.compile(r"\s{3,}")
+LIST_ITEM = re.compile(r"^([-•*▪◦]|\d{1,3}[.)]|[a-z][.)])\s+(\S.*)$")
 HEADING_RATIO = 1.15      # a line this much larger than the body text is a heading
 MAX_HEADING_CHARS = 150
 MAX_HEADING_LEVELS = 6
@@ -127,8 +128,12 @@ def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, flo
                level_of: dict[float, int]) -> None:
     paragraph: list[str] = []
     table: list[list[str]] = []
+    item: list[str] = []  # marker, then the lines of the list item being read
 
     def flush_paragraph() -> None:
+        if item:
+            builder.list_item(" ".join(item[1:]), marker=item[0])
+            item.clear()
         if paragraph:
             builder.paragraph("\n".join(paragraph))
             paragraph.clear()
@@ -164,6 +169,14 @@ def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, flo
             continue
         if table:
             flush_table()
-        paragraph.append(_norm(line))
+        listed = LIST_ITEM.match(line)
+        if listed:
+            flush_paragraph()
+            marker = listed.group(1)
+            item.extend(["-" if not marker[0].isalnum() else marker.rstrip(".)") + ".", listed.group(2)])
+        elif item:
+            item.append(_norm(line))  # a wrapped list item goes on
+        else:
+            paragraph.append(_norm(line))
     flush_table()
     flush_paragraph()

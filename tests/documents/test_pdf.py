@@ -44,6 +44,12 @@ def make_guide(path: Path) -> Path:
     pdf.set_font("Helvetica", "", 11)
     pdf.multi_cell(0, 6, "DELETE /orders/{id} answers 204 and the order is gone.",
                    new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for item in ("1. Delete the order.", "2. Read it back: the answer is 404 Not Found, and the "
+                 "order is not listed for its user any more, whatever its status was."):
+        pdf.multi_cell(0, 6, item, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, "- deleting twice answers 404", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path
 
@@ -72,7 +78,14 @@ def test_pdf_headings_paragraphs_tables_and_pages(tmp_path: Path) -> None:
     assert doc.tables[0].heading_path == ["Orders guide", "Order status"]
     assert len(doc.pages) == 2
     start, end = doc.pages[1]
-    assert doc.text[start:end] == "## Deleting orders\n\nDELETE /orders/{id} answers 204 and the order is gone."
+    assert doc.text[start:end].startswith(
+        "## Deleting orders\n\nDELETE /orders/{id} answers 204 and the order is gone.\n\n")
+    steps = [s for s in doc.sections if s.kind == "list"]
+    assert [s.text for s in steps] == [
+        "1. Delete the order.\n2. Read it back: the answer is 404 Not Found, and the order is not "
+        "listed for its user any more, whatever its status was.\n- deleting twice answers 404"
+    ]
+    assert doc.text[start:end].endswith("- deleting twice answers 404")
     assert_consistent(doc)
 
 
