@@ -36,15 +36,17 @@ def _structured(path: Path) -> ReadResult:
     from tasks.requirements.openapi import looks_like_openapi, read_openapi
     from tasks.requirements.postman import read_postman
 
-    if looks_like_openapi(path):
-        return read_openapi(path)
     if path.suffix.lower() == ".json":
         try:
             head = json.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RequirementError(f"{path}: not a JSON file ({exc})") from None
+        if isinstance(head, dict) and ("openapi" in head or "swagger" in head):
+            return read_openapi(path)
         if isinstance(head, dict) and "info" in head and "item" in head:
             return read_postman(path)
+    elif looks_like_openapi(path):
+        return read_openapi(path)
     raise RequirementError(f"{path}: neither a Postman collection (v2.1) nor an OpenAPI 3 document")
 
 

@@ -7,6 +7,7 @@ that conforms to the document (`... should conform to the OpenAPI operation`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -107,8 +108,15 @@ _FORMATS = {"email": "qa@example.com", "uuid": "00000000-0000-4000-8000-00000000
             "ipv4": "127.0.0.1", "password": "Secret123!"}
 
 
+_CANDIDATES = ("example", "qa@example.com", "A-1", "2026-01-01", "1", "abc", "ABC", "https://example.com/")
+
+
 def _string_example(schema: dict) -> str:
     value = _FORMATS.get(str(schema.get("format")), "example")
+    pattern = schema.get("pattern")
+    if pattern:
+        with contextlib.suppress(re.error):
+            value = next((c for c in (value, *_CANDIDATES) if re.search(pattern, c)), value)
     min_length = int(schema.get("minLength", 0) or 0)
     max_length = schema.get("maxLength")
     if len(value) < min_length:
