@@ -16,6 +16,7 @@ path by path, so even chunks written outside this protocol are found.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,6 +41,33 @@ from tasks.vectorstore.release import release
 from tasks.vectorstore.store import ChromaStore, state_folder
 
 log = logging.getLogger(__name__)
+
+# Test hook for crash tests: QAFLOW_RAG_CRASH_AT=<point> with QAFLOW_RAG_CRASH_MODE
+# "raise" (raise SimulatedCrash) or "pause" (touch QAFLOW_RAG_CRASH_MARKER and sleep,
+# so a test can SIGKILL the process at exactly that point). Unset: no effect.
+CRASH_POINTS = (
+    "index:after-begin",
+    "index:after-delete",
+    "index:after-upsert",
+    "delete:after-store",
+    "rename:after-upsert",
+)
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised at a crash point by the test hook."""
+
+
+def checkpoint(point: str) -> None:
+    if os.environ.get("QAFLOW_RAG_CRASH_AT") != point:
+        return
+    if os.environ.get("QAFLOW_RAG_CRASH_MODE", "raise") == "pause":
+        marker = os.environ.get("QAFLOW_RAG_CRASH_MARKER")
+        if marker:
+            Path(marker).write_text(str(os.getpid()))
+        time.sleep(float(os.environ.get("QAFLOW_RAG_CRASH_PAUSE", "300")))
+        return
+    raise SimulatedCrash(point)
 
 
 class BatchResult(BaseModel):
@@ -183,6 +211,7 @@ class RagIndex:
         self.manifest.begin(paths, "delete")
         ids = [chunk for row in rows for chunk in row.chunk_ids]
         result.chunks_deleted = self.store.delete(ids)
+        checkpoint("delete:after-store")
         self.manifest.commit(removed=paths, done=paths)
         return result
 
@@ -224,6 +253,7 @@ class RagIndex:
                 len(positions), -1
             )
             self.store.upsert(new_ids, vectors, documents, metadatas)
+            checkpoint("rename:after-upsert")
             self.store.delete([chunk for chunk in row.chunk_ids if chunk not in set(new_ids)])
             record = FileRecord(
                 path=state.path,
@@ -275,15 +305,18 @@ class RagIndex:
         old_rows = {state.path: self.manifest.get(state.path) for state in ready}
         paths = [state.path for state in ready]
         self.manifest.begin(paths, "index")
+        checkpoint("index:after-begin")
         new_ids = {chunk.id for chunk in chunks}
         stale = [c for row in old_rows.values() if row for c in row.chunk_ids if c not in new_ids]
         result.chunks_deleted = self.store.delete(stale)
+        checkpoint("index:after-delete")
         result.chunks_written = self.store.upsert(
             [chunk.id for chunk in chunks],
             vectors,
             [chunk.text for chunk in chunks],
             [chunk_metadata(chunk, root) for chunk in chunks],
         )
+        checkpoint("index:after-upsert")
         records = [
             FileRecord(
                 path=state.path,

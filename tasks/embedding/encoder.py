@@ -42,6 +42,9 @@ class Embedder:
         if self._model is None:
             started = time.perf_counter()
             from sentence_transformers import SentenceTransformer  # ~6 s: only when embedding
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr per process
 
             self._model = SentenceTransformer(str(self.info.path), device="cpu")
             self.load_seconds = time.perf_counter() - started
