@@ -62,7 +62,9 @@ class DocumentBuilder:
 
     def _close(self) -> None:
         if self._open is not None:
-            self._sections.append(Section(**self._open))
+            fields = dict(self._open)
+            fields["text"] = "".join(fields.pop("pieces"))  # joined once: no quadratic growth
+            self._sections.append(Section.model_construct(**fields))  # built valid: skip validation
             self._open = None
 
     @property
@@ -101,14 +103,14 @@ class DocumentBuilder:
             if self._page_start == -1:
                 self._page_start = start
             self._append(text)
-            self._open["text"] += joiner + text
+            self._open["pieces"].extend((joiner, text))
             self._open["end"] = self._length
             return (start, self._length)
         self._close()
         start = self._start_block()
         self._append(text)
         self._open = {
-            "heading_path": self.heading_path, "text": text, "start": start,
+            "heading_path": self.heading_path, "pieces": [text], "start": start,
             "end": self._length, "kind": kind, "level": self.level,
         }
         return (start, self._length)
@@ -144,7 +146,7 @@ class DocumentBuilder:
         width = max(len(row) for row in rows)
         rows = [row + [""] * (width - len(row)) for row in rows]
         start, end = self._block("table", table_text(rows))
-        self._tables.append(Table(
+        self._tables.append(Table.model_construct(
             heading_path=self.heading_path, rows=rows, start=start, end=end, name=name,
             row_numbers=row_numbers if row_numbers is not None else list(range(1, len(rows) + 1)),
         ))
