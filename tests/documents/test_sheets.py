@@ -100,3 +100,47 @@ def test_corrupt_xlsx_is_a_document_error_naming_the_file(tmp_path: Path) -> Non
     path.write_bytes(make_cases(tmp_path / "ok.xlsx").read_bytes()[:1500])
     with pytest.raises(DocumentError, match=r"broken\.xlsx: corrupt xlsx"):
         extract(path)
+
+
+def test_legacy_xls_with_merged_cells_dates_and_booleans(tmp_path: Path) -> None:
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    cases = workbook.add_sheet("Cases")
+    for column, title in enumerate(["ID", "Feature", "Method", "Expected Status", "Due", "Smoke"]):
+        cases.write(0, column, title)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for row, (case, method, status) in enumerate([("TC-1", "GET", 200), ("TC-2", "POST", 201)], start=2):
+        cases.write(row, 0, case)
+        cases.write(row, 2, method)
+        cases.write(row, 3, status)
+        cases.write(row, 4, dt.date(2026, 12, row), date_style)
+        cases.write(row, 5, row == 2)
+    cases.write_merge(2, 3, 1, 1, "Users")
+    workbook.add_sheet("Notes").write(0, 0, "only prose here")
+    path = tmp_path / "legacy.xls"
+    workbook.save(str(path))
+
+    doc = extract(path)
+    assert doc.format == "xls"
+    assert doc.headings() == [["Cases"], ["Notes"]]
+    cases_table, notes = doc.tables
+    assert cases_table.row_numbers == [1, 3, 4]
+    assert cases_table.rows[1:] == [
+        ["TC-1", "Users", "GET", "200", "2026-12-02", "TRUE"],
+        ["TC-2", "Users", "POST", "201", "2026-12-03", "FALSE"],
+    ]
+    assert notes.rows == [["only prose here"]] and notes.name == "Notes"
+    assert_consistent(doc)
+
+
+def test_corrupt_xls_and_encrypted_xlsx_name_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xls"
+    broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(DocumentError, match=r"broken\.xls: "):
+        extract(broken)
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
+                       + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 512)
+    with pytest.raises(DocumentError, match=r"locked\.xlsx: password-protected xlsx"):
+        extract(locked)
