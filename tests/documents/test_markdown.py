@@ -161,3 +161,24 @@ def test_crlf_line_ends_are_normalised(tmp_path: Path) -> None:
     doc = extract(path)
     assert doc.sections[0].text == "line one\nline two"
     assert "\r" not in doc.text
+
+
+def test_loose_lists_tables_without_outer_pipes_and_closing_hashes(tmp_path: Path) -> None:
+    text = (
+        "## Status codes ##\n\n"
+        "Code | Meaning\n"
+        "--- | ---\n"
+        "401 | no token\n"
+        "404 | unknown id\n\n"
+        "1. first step\n\n"
+        "2. second step\n\n"
+        "   more about the second step\n\n"
+        "After the list.\n"
+    )
+    doc = extract(write(tmp_path, "loose.md", text))
+    assert doc.headings() == [["Status codes"]]
+    assert doc.tables[0].rows == [["Code", "Meaning"], ["401", "no token"], ["404", "unknown id"]]
+    lists = [s for s in doc.sections if s.kind == "list"]
+    assert [s.text for s in lists] == ["1. first step\n2. second step more about the second step"]
+    assert doc.sections[-1].text == "After the list."
+    assert_consistent(doc)

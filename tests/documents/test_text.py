@@ -110,3 +110,23 @@ def test_a_folder_named_like_a_document_is_not_a_regular_file(tmp_path: Path) ->
     folder.mkdir()
     with pytest.raises(UnsupportedDocument, match=r"drafts\.md: not a regular file"):
         extract(folder)
+
+
+@pytest.mark.parametrize("name", ["empty.md", "empty.txt", "empty.rst", "empty.html", "empty.csv"])
+def test_empty_text_files_give_an_empty_document(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("  \n\n")
+    doc = extract(path)
+    assert doc.text == "" and doc.sections == [] and doc.tables == [] and doc.warnings == []
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("empty.pdf", r"empty\.pdf: corrupt PDF"),
+    ("empty.docx", r"empty\.docx: corrupt docx"),
+    ("empty.xlsx", r"empty\.xlsx: corrupt xlsx"),
+])
+def test_empty_binary_documents_are_errors_naming_the_file(tmp_path: Path, name: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(DocumentError, match=message):
+        extract(path)
