@@ -54,7 +54,7 @@ _FORMATS: tuple[tuple[str, str], ...] = (
     ("ipv4", r"^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$"),
     ("ipv6", r"^[0-9a-fA-F:]*:[0-9a-fA-F:]*:[0-9a-fA-F:.]*$"),
 )
-_TRUE = {"true", "t", "yes", "y"}
+_TRUE = r"^(true|t|yes|y)$"
 _REGEX_SPECIAL = set(".^$*+?{}[]\\|()")
 _ENUM_TYPES = {"string", "integer", "boolean"}
 
@@ -126,9 +126,11 @@ def _delimiter(path: Path) -> str:
 def _read_csv(path: Path, max_rows: int, warnings: list[str]) -> pa.Table:
     """Every column as text (inferred later, over all sampled rows, not just the first block)."""
     source = str(path)
-    parse = pacsv.ParseOptions(delimiter=_delimiter(path))
-    try:
-        with pacsv.open_csv(path, parse_options=parse) as probe:
+    delimiter = _delimiter(path)
+    probe_parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda row: "skip")
+    probe_read = pacsv.ReadOptions(use_threads=False, block_size=1 << 16)
+    try:  # the header only; the first small block is parsed and thrown away
+        with pacsv.open_csv(path, read_options=probe_read, parse_options=probe_parse) as probe:
             names = probe.schema.names
     except pa.ArrowInvalid as error:
         if "Empty CSV" in str(error):
@@ -143,7 +145,7 @@ def _read_csv(path: Path, max_rows: int, warnings: list[str]) -> pa.Table:
         bad_rows.append(row)
         return "skip"
 
-    parse = pacsv.ParseOptions(delimiter=parse.delimiter, invalid_row_handler=skip_bad_row)
+    parse = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=skip_bad_row)
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in names},
         null_values=NULL_VALUES,
@@ -184,11 +186,12 @@ def _column(table: str, name: str, values: pa.ChunkedArray, rows: int, typed: bo
     col.null_rate = round(nulls / rows, 6) if rows else 0.0
     col.nullable = nulls > 0 or rows == 0
     present = pc.drop_null(values)
+    uniques: pa.Array | None = None
     if typed:
         present = _typed_column(table, col, present, warnings)
     else:
         col.source_type = "text"
-        present = _text_column(col, present)
+        present, uniques = _text_column(col, present)
     if len(present) == 0:
         if rows:
             warnings.append(f"{table}.{name}: every sampled value is empty; generating it as a nullable string")
@@ -196,7 +199,9 @@ def _column(table: str, name: str, values: pa.ChunkedArray, rows: int, typed: bo
     _stats(col, present)
     if col.type == "json":
         return col
-    distinct = pc.count_distinct(present).as_py()
+    if uniques is None:
+        uniques = pc.unique(present)
+    distinct = len(uniques)
     if distinct == len(present) and len(present) >= MIN_UNIQUE_ROWS:
         col.unique = True
         if nulls == 0 and name.lower() in {"id", f"{table.lower()}_id"}:
@@ -204,34 +209,43 @@ def _column(table: str, name: str, values: pa.ChunkedArray, rows: int, typed: bo
     elif col.type in _ENUM_TYPES and not col.format and distinct <= MAX_ENUM_VALUES and len(present) >= ENUM_SUPPORT * distinct:
         _enum(col, present)
     if col.type == "string" and not col.enum and not col.format:
-        col.pattern = _shape_regex(present)
+        col.pattern = _shape_regex(uniques)
     return col
 
 
 def _all_match(values: pa.ChunkedArray | pa.Array, pattern: str) -> bool:
+    """Every value matches; a small head is tried first, since most candidates fail early."""
+    if len(values) > 256 and not pc.all(pc.match_substring_regex(values.slice(0, 256), pattern)).as_py():
+        return False
     return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py())
 
 
-def _text_column(col: ColumnSpec, text: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Pick the narrowest type every value parses as; return the values converted to it."""
+def _any_match(values: pa.ChunkedArray | pa.Array, pattern: str) -> bool:
+    return bool(pc.any(pc.match_substring_regex(values, pattern)).as_py())
+
+
+def _text_column(col: ColumnSpec, text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Array | None]:
+    """Pick the narrowest type every value parses as: (values converted to it, distinct values
+    when they are still the text ones)."""
     if len(text) == 0:
-        return text
+        return text, None
+    distinct = pc.unique(text)  # the patterns only need to see each value once
     for kind, pattern in _TEXT_TYPES:
-        if not _all_match(text, pattern):
+        if not _all_match(distinct, pattern):
             continue
         converted = _convert(kind, col, text)
         if converted is not None:
-            return converted
+            return converted, (distinct if kind == "uuid" else None)
     col.type = "string"
-    col.format = _format(text)
-    return text
+    col.format = _format(distinct)
+    return text, distinct
 
 
 def _convert(kind: str, col: ColumnSpec, text: pa.ChunkedArray) -> pa.ChunkedArray | None:
     try:
         if kind == "boolean":
             col.type = "boolean"
-            return pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_TRUE)))
+            return pc.match_substring_regex(text, _TRUE, ignore_case=True)
         if kind == "integer":
             col.type = "integer"
             return pc.cast(text, pa.int64())
@@ -239,7 +253,7 @@ def _convert(kind: str, col: ColumnSpec, text: pa.ChunkedArray) -> pa.ChunkedArr
             scales = pc.utf8_length(pc.replace_substring_regex(text, r"^[^.]*\.?|[eE].*$", ""))
             low, high = pc.min_max(scales).values()
             numbers = pc.cast(text, pa.float64())
-            if low.as_py() == high.as_py() and 1 <= high.as_py() <= 6 and not _all_match(text, "[eE]"):
+            if low.as_py() == high.as_py() and 1 <= high.as_py() <= 6 and not _any_match(text, "[eE]"):
                 digits = pc.utf8_length(pc.replace_substring_regex(text, r"[^0-9]", ""))
                 col.type, col.scale = "decimal", high.as_py()
                 col.precision = max(pc.max(digits).as_py(), col.scale + 1)
@@ -341,9 +355,9 @@ def _enum(col: ColumnSpec, values: pa.ChunkedArray) -> None:
     col.enum_weights = [round(count / total, 6) for _, count in pairs]
 
 
-def _shape_regex(values: pa.ChunkedArray) -> str | None:
+def _shape_regex(distinct: pa.Array) -> str | None:
     """One shared shape with digits in it (SKU-1234-AB, 02134) -> an anchored regex."""
-    shapes = pc.replace_substring_regex(values, "[0-9]", "9")
+    shapes = pc.replace_substring_regex(distinct, "[0-9]", "9")
     shapes = pc.replace_substring_regex(shapes, "[A-Z]", "A")
     shapes = pc.replace_substring_regex(shapes, "[a-z]", "a")
     unique = pc.unique(shapes)
