@@ -73,6 +73,7 @@ class ScenarioContext:
     body: Any = _UNSET
     response: Response | None = None
     exchanges: list[Exchange] = field(default_factory=list)
+    last_exchange: Exchange | None = None
     retries: int = 0
 
     def __post_init__(self) -> None:

@@ -57,6 +57,7 @@ class PlannedScenario:
     feature_line: int | None = None
     feature_description: str = ""
     feature_tags: list[str] = field(default_factory=list)
+    tag_lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def requirement_ids(self) -> list[str]:
@@ -80,11 +81,17 @@ def _index_ast(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """AST node id -> node, for steps, scenarios and example rows (keywords and lines)."""
     index: dict[str, dict[str, Any]] = {}
 
+    def tags(node: dict[str, Any]) -> None:
+        for tag in node.get("tags", []):
+            index[tag["id"]] = tag
+
     def scenario_like(node: dict[str, Any]) -> None:
         index[node["id"]] = node
+        tags(node)
         for step in node.get("steps", []):
             index[step["id"]] = step
         for examples in node.get("examples", []):
+            tags(examples)
             for row in examples.get("tableBody", []):
                 index[row["id"]] = row
 
@@ -95,8 +102,10 @@ def _index_ast(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             elif "scenario" in child:
                 scenario_like(child["scenario"])
             elif "rule" in child:
+                tags(child["rule"])
                 children(child["rule"].get("children", []))
 
+    tags(document.get("feature", {}))
     children(document.get("feature", {}).get("children", []))
     return index
 
@@ -160,6 +169,10 @@ def parse_feature(text: str, uri: str, registry: StepRegistry = CATALOGUE) -> tu
                 feature_file=Path(uri),
                 name=_outline_name(pickle["name"], row_node),
                 tags=[t["name"] for t in pickle["tags"]],
+                tag_lines={
+                    t["name"]: index.get(t["astNodeId"], {}).get("location", {}).get("line", 0)
+                    for t in pickle["tags"]
+                },
                 line=line,
                 keyword=(scenario_node.get("keyword") or "Scenario").strip(),
                 steps=steps,

@@ -41,6 +41,7 @@ class ScenarioResult(BaseModel):
     feature_line: int | None = None
     feature_description: str = ""
     feature_tags: list[str] = Field(default_factory=list)
+    tag_lines: dict[str, int] = Field(default_factory=dict)
     error: str | None = None
 
     @property

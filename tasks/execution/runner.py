@@ -186,9 +186,13 @@ async def run_scenario(
             result.status, result.error = "error", redactor.text(f"{type(exc).__name__}: {exc}")
         result.duration_s = round(time.perf_counter() - step_started, 6)
         result.retries = ctx.retries - retries_before
+        exchange = ctx.exchanges[-1] if ctx.exchanges else None
+        if exchange is None and result.status != "passed":
+            exchange = ctx.last_exchange  # a failed check shows the exchange it checked
+        if exchange is not None:
+            result.request, result.response = exchange.request, exchange.response
         if ctx.exchanges:
-            result.request = ctx.exchanges[-1].request
-            result.response = ctx.exchanges[-1].response
+            ctx.last_exchange = ctx.exchanges[-1]
         if result.status != "passed":
             status = result.status
             break
@@ -207,5 +211,6 @@ async def run_scenario(
         feature_line=plan.feature_line,
         feature_description=plan.feature_description,
         feature_tags=plan.feature_tags,
+        tag_lines=plan.tag_lines,
         error=scenario_error,
     )

@@ -1,0 +1,120 @@
+"""Cucumber JSON, the format cucumber-reporting, Allure, Xray and most CI
+plugins read: a list of features, each with `elements` (scenarios) holding
+`steps` with a `result` of status, duration in nanoseconds and error message."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import inspect
+import json
+import re
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tasks.execution.catalogue import CATALOGUE
+from tasks.execution.results import RunResult, ScenarioResult, StepResult
+
+STATUS = {"passed": "passed", "failed": "failed", "error": "failed", "skipped": "skipped"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+
+
+@lru_cache(maxsize=1)
+def _step_locations() -> dict[str, str]:
+    """pattern -> "file:line" of the code that carries the step out (Cucumber's `match`)."""
+    root = Path(__file__).resolve().parents[2]
+    out: dict[str, str] = {}
+    for step in CATALOGUE.steps:
+        func = inspect.unwrap(step.func) if step.func else None
+        if func is None:
+            continue
+        try:
+            file = Path(inspect.getsourcefile(func) or "")
+            line = inspect.getsourcelines(func)[1]
+        except (OSError, TypeError):
+            continue
+        with contextlib.suppress(ValueError):
+            file = file.relative_to(root)
+        out[step.pattern] = f"{file}:{line}"
+    return out
+
+
+def _uri(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def _tags(tags: list[str], lines: dict[str, int], fallback: int | None) -> list[dict[str, Any]]:
+    return [{"name": t, "line": lines.get(t) or fallback or 1} for t in tags]
+
+
+def _step(step: StepResult) -> dict[str, Any]:
+    result: dict[str, Any] = {"status": STATUS[step.status]}
+    if step.status != "skipped":
+        result["duration"] = int(step.duration_s * 1_000_000_000)
+    if step.error:
+        result["error_message"] = step.error
+    data: dict[str, Any] = {
+        "keyword": f"{step.keyword} ",
+        "name": step.text,
+        "line": step.line or 0,
+        "match": {"location": _step_locations().get(step.pattern or "", "")},
+        "result": result,
+    }
+    if step.doc_string is not None:
+        data["doc_string"] = {"value": step.doc_string, "content_type": "", "line": (step.line or 0) + 1}
+    if step.data_table:
+        data["rows"] = [{"cells": row} for row in step.data_table]
+    if step.status in ("failed", "error") and (step.request or step.response):
+        exchange = json.dumps({"request": step.request, "response": step.response}, indent=2)
+        data["embeddings"] = [
+            {"mime_type": "application/json", "data": base64.b64encode(exchange.encode()).decode(), "name": "HTTP exchange"}
+        ]
+    return data
+
+
+def _element(feature_id: str, scenario: ScenarioResult, seen: dict[str, int]) -> dict[str, Any]:
+    base = f"{feature_id};{_slug(scenario.name)}"
+    seen[base] += 1
+    return {
+        "id": base if seen[base] == 1 else f"{base};{seen[base]}",
+        "keyword": scenario.keyword,
+        "name": scenario.name,
+        "description": "",
+        "line": scenario.line or 0,
+        "type": "scenario",
+        "tags": _tags(scenario.tags, scenario.tag_lines, scenario.line),
+        "steps": [_step(step) for step in scenario.steps],
+    }
+
+
+def render_cucumber(result: RunResult) -> list[dict[str, Any]]:
+    """The Cucumber JSON document (a list of features) of a run."""
+    grouped: dict[str, list[ScenarioResult]] = defaultdict(list)
+    for scenario in result.scenarios:
+        grouped[scenario.feature_file].append(scenario)
+    features = []
+    for feature_file, scenarios in grouped.items():
+        first = scenarios[0]
+        feature_id = _slug(first.feature)
+        seen: dict[str, int] = defaultdict(int)
+        features.append(
+            {
+                "uri": _uri(feature_file),
+                "id": feature_id,
+                "keyword": "Feature",
+                "name": first.feature,
+                "description": first.feature_description,
+                "line": first.feature_line or 1,
+                "tags": _tags(first.feature_tags, first.tag_lines, first.feature_line),
+                "elements": [_element(feature_id, s, seen) for s in scenarios],
+            }
+        )
+    return features
