@@ -45,11 +45,23 @@ def render_step(step: Step, indent: str) -> list[str]:
     if step.data_table:
         lines += _table(step.data_table, indent + INDENT)
     if step.doc_string is not None:
-        body = step.doc_string.replace('"""', '\\"\\"\\"')
-        lines.append(f'{indent}{INDENT}"""json' if body.lstrip().startswith(("{", "[")) else f'{indent}{INDENT}"""')
+        body, fence = _doc_string(step.doc_string)
+        media = "json" if body.lstrip().startswith(("{", "[")) else ""
+        lines.append(f"{indent}{INDENT}{fence}{media}")
         lines += [f"{indent}{INDENT}{line}" if line else "" for line in body.splitlines()]
-        lines.append(f'{indent}{INDENT}"""')
+        lines.append(f"{indent}{INDENT}{fence}")
     return lines
+
+
+def _doc_string(body: str) -> tuple[str, str]:
+    """The doc string's text and fence: ``` when the text holds a triple quote
+    (Gherkin reads \\"\\"\\" inside a \"\"\" fence as three quotes), else \"\"\"."""
+    if '"""' not in body and '\\"\\"\\"' not in body:
+        return body, '"""'
+    if "```" not in body:
+        return body, "```"
+    return body.replace('"""', '\\"\\"\\"'), '"""'
+
 
 
 def _examples(examples: Examples, indent: str) -> list[str]:
