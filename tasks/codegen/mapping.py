@@ -15,6 +15,9 @@ import logging
 import re
 from typing import Any
 
+from prefect import task
+from prefect.cache_policies import INPUTS
+from prefect.tasks import exponential_backoff
 from pydantic import BaseModel, Field, field_validator
 
 from tasks.codegen.plan import ColumnPlan, MappingSummary, Plan, TablePlan
@@ -414,22 +417,49 @@ def build_plan(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], rows: int
 
 
 def map_schema(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en_US",
-               endpoint: Any = None) -> Plan:
-    """Heuristics, then the LLM when an online endpoint is given (no Prefect involved)."""
+               endpoint: Any = None, ask: Any = None) -> Plan:
+    """Heuristics for every column, then one LLM call (when `endpoint` is online) for the
+    columns they could only guess. `ask(messages, endpoint) -> dict` makes the call
+    (default: complete_json directly; the map-columns task passes its cached task).
+    """
+    from blocks.llm import usage_totals
+
     plans = heuristic_plans(schema)
     notes: list[str] = []
-    calls = 0
-    llm_note = "offline: heuristics only"
     messages = llm_request(schema, plans)
+    llm_note = "offline: heuristics only" if messages else "every column placed without the LLM"
+    calls = 0
     if endpoint is not None and not endpoint.offline and messages:
+        before = usage_totals()
         try:
-            answer = ask_llm(messages, endpoint)
-            calls = 1
+            answer = (ask or ask_llm)(messages, endpoint)
             notes += apply_llm(schema, plans, answer)
-            llm_note = f"LLM {endpoint.describe()} mapped the guessed columns"
-        except Exception as exc:  # the LLM is an improvement, never a requirement
+            llm_note = f"LLM {endpoint.describe()}"
+        except Exception as exc:  # the LLM improves the mapping; it is never required
             llm_note = f"LLM unavailable ({type(exc).__name__}: {exc}); heuristics kept"
             log.warning(llm_note)
-    elif not messages:
-        llm_note = "every column placed without the LLM"
+        used = usage_totals() - before
+        calls = used.calls
+        llm_note = f"{llm_note}: {used.describe()}"
     return build_plan(schema, plans, rows, locale, notes, calls, llm_note)
+
+
+# ------------------------------------------------------------------ Prefect tasks
+
+
+@task(name="map-columns-llm", cache_policy=INPUTS - "endpoint", retries=2,
+      retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5)
+def llm_choices(messages: list[dict], model: str, base_url: str | None, endpoint: Any) -> dict:
+    """One LLM call per schema, cached on the prompt, the model and the endpoint URL."""
+    return ask_llm(messages, endpoint)
+
+
+def _cached_ask(messages: list[dict], endpoint: Any) -> dict:
+    return llm_choices(messages, endpoint.model, endpoint.base_url, endpoint)
+
+
+@task(name="map-columns")
+def map_columns(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en_US",
+                endpoint: Any = None) -> Plan:
+    """Map every column to a generator (the LLM part cached by Prefect on its inputs)."""
+    return map_schema(schema, rows, locale, endpoint, ask=_cached_ask)

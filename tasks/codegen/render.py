@@ -18,11 +18,13 @@ from pathlib import Path
 from types import ModuleType
 
 import jinja2
+from prefect import task
 
 from tasks.codegen import kernel, pools
 from tasks.codegen.plan import Plan, TablePlan
 from tasks.codegen.registry import get
 from tasks.rows import writer
+from tasks.schema.spec import SchemaSpec
 
 DEFAULT_BATCH_SIZE = 131_072
 TEMPLATES = Path(__file__).parent / "templates"
@@ -115,3 +117,34 @@ def render_plan(plan: Plan, out_dir: Path, *, batch_size: int = DEFAULT_BATCH_SI
                             pool_cache=pool_cache, module_name=name)
         paths[table.name] = write_text(Path(out_dir) / name, code)
     return paths
+
+
+def mapping_spec(schema: SchemaSpec, plan: Plan) -> SchemaSpec:
+    """The schema with each column's generator and parameters filled in: the editable mapping.
+
+    Derived parameters (a foreign key's parent row count and key generator) are
+    left out; they are recomputed from the parent on every run.
+    """
+    tables = []
+    for table in schema.tables:
+        planned = plan.table(table.name)
+        columns = []
+        for col in table.columns:
+            chosen = planned.column(col.name)
+            params = dict(chosen.params)
+            if chosen.generator == "id.foreign_key":
+                params = {k: v for k, v in params.items() if k not in ("rows", "target", "target_params")}
+            columns.append(col.model_copy(update={"generator": chosen.generator, "params": params}))
+        tables.append(table.model_copy(update={"columns": columns}))
+    return schema.model_copy(update={"tables": tables})
+
+
+@task(name="render-generators")
+def render_generators(plan: Plan, schema: SchemaSpec, out_dir: str, batch_size: int = DEFAULT_BATCH_SIZE,
+                      pool_cache: str | None = None) -> dict[str, str]:
+    """Write `<table>_generator.py` for every table and `mapping.yaml` beside them."""
+    from tasks.schema.yamlspec import dump_yaml_spec
+
+    paths = render_plan(plan, Path(out_dir), batch_size=batch_size, pool_cache=pool_cache)
+    write_text(Path(out_dir) / "mapping.yaml", dump_yaml_spec(mapping_spec(schema, plan)))
+    return {name: str(path) for name, path in paths.items()}

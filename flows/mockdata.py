@@ -1,0 +1,216 @@
+"""mockdata: schema -> column mapping -> rendered generators -> shards -> checks.
+
+    read-schema -> map-columns (LLM once, cached) -> render-generators -> warm-pools
+      -> write-shard x N (all tables; keys are re-derived, so children need no parent files)
+      -> validate-table (parents first) -> summary artifact
+
+Everything is written under a staging folder inside `out_dir` and moved into
+place only when every table passed its checks: a failed run leaves nothing
+half-written under the output names.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from pydantic import BaseModel, Field
+
+from blocks.llm import LLMEndpoint
+from flows.runners import MemoryBoundedTaskRunner
+from tasks.codegen.mapping import map_columns
+from tasks.codegen.render import DEFAULT_BATCH_SIZE, render_generators
+from tasks.rows.run import peak_rss_bytes, warm_pools, write_shard
+from tasks.rows.shards import plan_shards
+from tasks.rows.validate import DEFAULT_MAX_CHECK_ROWS, validate_table
+from tasks.rows.writer import FORMATS
+from tasks.schema import read_schema
+from tasks.settings import project_root, state_dir
+
+LOCALES = ("en_US", "ko_KR", "ja_JP", "de_DE", "en_GB", "fr_FR", "es_ES", "it_IT", "zh_CN", "pt_BR", "nl_NL")
+
+
+class TableSummary(BaseModel):
+    """One generated table."""
+
+    name: str
+    rows: int
+    columns: int
+    files: list[str]
+    bytes: int
+    seconds: float
+    rows_per_s: float
+    peak_rss_mb: float
+    checks: str
+
+
+class MockdataSummary(BaseModel):
+    """What a mockdata run produced (returned by the flow, shown by the CLI)."""
+
+    out_dir: str
+    seed: int
+    locale: str
+    format: str
+    rows: int
+    seconds: float
+    generation_seconds: float
+    rows_per_s: float
+    peak_rss_mb: float
+    tables: list[TableSummary]
+    generators_dir: str
+    mapping: dict[str, list[str]] = Field(description="table.column names by how they were mapped")
+    llm: str
+    warnings: list[str] = Field(default_factory=list)
+
+
+def check_arguments(rows: int | dict[str, int], out_dir: str | Path, fmt: str, locale: str,
+                    shards: int | None) -> Path:
+    """Clear errors for bad arguments before any work; returns the output folder, created."""
+    counts = rows.values() if isinstance(rows, dict) else [rows]
+    if any(not isinstance(n, int) or n <= 0 for n in counts):
+        raise ValueError(f"rows must be a positive integer, got {rows}")
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if shards is not None and shards <= 0:
+        raise ValueError(f"shards must be positive, got {shards}")
+    if not locale.replace("_", "").isalpha():
+        raise ValueError(f"not a locale: {locale!r} (e.g. en_US, ko_KR, ja_JP, de_DE)")
+    out = Path(out_dir).expanduser().resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".qaflow-write-test-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"cannot write to the output folder {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def publish(staging: Path, out: Path, names: list[str]) -> None:
+    """Move finished folders from staging to their names under `out`, replacing older ones."""
+    for name in names:
+        target = out / name
+        if target.exists():
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        (staging / name).rename(target)
+
+
+# The parameter is called `schema` like everywhere else in qaflow; pydantic warns that the
+# flow's parameter model shadows BaseModel.schema, which is harmless here.
+warnings.filterwarnings("ignore", message='Field name "schema"', category=UserWarning)
+
+
+@flow(name="mockdata", task_runner=MemoryBoundedTaskRunner(max_workers=2, memory_budget="2GiB"))
+def mockdata_pipeline(
+    schema: str,
+    rows: int | dict[str, int],
+    out_dir: str,
+    seed: int | None = None,
+    shards: int | None = None,
+    locale: str = "en_US",
+    fmt: str = "parquet",
+    llm: LLMEndpoint | str | None = None,
+    mode: str = "thread",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_check_rows: int = DEFAULT_MAX_CHECK_ROWS,
+) -> MockdataSummary:
+    """Generate `rows` rows per table (or a {table: rows} dict) of `schema` into `out_dir`."""
+    started = time.perf_counter()
+    logger = get_run_logger()
+    out = check_arguments(rows, out_dir, fmt, locale, shards)
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    endpoint = llm if isinstance(llm, LLMEndpoint) else LLMEndpoint.resolve(llm or "default")
+    spec = read_schema(schema)
+    plan = map_columns(spec, rows, locale, endpoint)
+    logger.info("mapping: %s", ", ".join(f"{k} {v}" for k, v in plan.summary.model_dump().items()
+                                         if isinstance(v, int) and k != "llm_calls"))
+    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
+    try:
+        pool_cache = str(state_dir("pools"))
+        modules = render_generators(plan, spec, str(staging / "generators"), batch_size, pool_cache)
+        warm_pools(plan, pool_cache)
+        gen_started = time.perf_counter()
+        futures = {}
+        for table in plan.tables:  # parents first
+            parts = plan_shards(table.name, table.rows, staging / table.name, shards=shards,
+                                batch_size=batch_size, fmt=fmt)
+            futures[table.name] = [write_shard.submit(modules[table.name], part, seed, fmt, locale, pool_cache,
+                                                      mode) for part in parts]
+        results = {name: [f.result() for f in fs] for name, fs in futures.items()}
+        gen_seconds = time.perf_counter() - gen_started
+        checks = [validate_table(plan, table, str(staging), fmt, max_check_rows) for table in plan.tables]
+        problems = [p for check in checks for p in check.problems]
+        if problems:
+            raise RuntimeError(f"generated data failed its checks: {'; '.join(problems[:5])}")
+        publish(staging, out, [t.name for t in plan.tables] + ["generators"])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    tables = []
+    for table, check in zip(plan.tables, checks, strict=True):
+        parts = results[table.name]
+        seconds = max(p.seconds for p in parts)
+        done = [f"{check.rows_found:,} rows"]
+        if check.unique_checked:
+            done.append(f"unique: {', '.join(check.unique_checked)}")
+        if check.foreign_keys_checked:
+            done.append(f"FK: {', '.join(check.foreign_keys_checked)}")
+        done += check.skipped
+        tables.append(TableSummary(
+            name=table.name, rows=table.rows, columns=len(table.columns),
+            files=[str(out / table.name / Path(p.path).name) for p in parts], bytes=check.bytes,
+            seconds=round(seconds, 3), rows_per_s=round(table.rows / max(seconds, 1e-9)),
+            peak_rss_mb=round(max(p.peak_rss_bytes for p in parts) / 2**20, 1), checks="; ".join(done),
+        ))
+    total_rows = sum(t.rows for t in plan.tables)
+    summary = MockdataSummary(
+        out_dir=str(out), seed=seed, locale=locale, format=fmt, rows=total_rows,
+        seconds=round(time.perf_counter() - started, 3), generation_seconds=round(gen_seconds, 3),
+        rows_per_s=round(total_rows / max(gen_seconds, 1e-9)),
+        peak_rss_mb=round(max(peak_rss_bytes(), *(t.peak_rss_mb * 2**20 for t in tables)) / 2**20, 1),
+        tables=tables, generators_dir=str(out / "generators"), mapping=plan.columns_by_how(),
+        llm=plan.summary.llm_note, warnings=plan.warnings,
+    )
+    create_table_artifact(
+        key="mockdata-summary",
+        table=[{"table": t.name, "rows": t.rows, "columns": t.columns, "files": len(t.files),
+                "MB": round(t.bytes / 2**20, 2), "rows/s": t.rows_per_s, "peak RSS MB": t.peak_rss_mb,
+                "checks": t.checks} for t in tables],
+        description=(f"**mockdata** {total_rows:,} rows of {Path(schema).name} in {summary.seconds:.2f} s "
+                     f"({summary.rows_per_s:,.0f} rows/s generating), seed {seed}, locale {locale}, "
+                     f"{fmt} under `{out}`.\n\nMapping: "
+                     + ", ".join(f"{how} {len(cols)}" for how, cols in summary.mapping.items())
+                     + f". LLM: {summary.llm}"),
+    )
+    logger.info("wrote %s rows in %.2f s (%s rows/s) to %s", f"{total_rows:,}", summary.seconds,
+                f"{summary.rows_per_s:,.0f}", out)
+    return summary
+
+
+DEMO_ROWS = {"customers": 1_000_000, "products": 20_000, "orders": 500_000, "order_items": 1_000_000}
+
+
+def demo(out_dir: Path) -> dict[str, Any]:
+    """1,000,000 customers plus products, orders and order items from examples/schemas/shop.sql."""
+    schema = project_root() / "examples" / "schemas" / "shop.sql"
+    summary = mockdata_pipeline(str(schema), DEMO_ROWS, str(out_dir / "shop"), seed=42, locale="en_US")
+    print(f"mockdata: {summary.rows:,} rows in {summary.generation_seconds:.2f} s "
+          f"({summary.rows_per_s:,.0f} rows/s) -> {summary.out_dir}")
+    for table in summary.tables:
+        print(f"  {table.name:12s} {table.rows:>10,} rows  {table.rows_per_s:>12,.0f} rows/s  "
+              f"{table.bytes / 2**20:8.1f} MB  {table.checks}")
+    return {"out_dir": summary.out_dir, "rows": summary.rows, "rows_per_s": summary.rows_per_s,
+            "seconds": summary.seconds, "generators": summary.generators_dir,
+            "tables": {t.name: t.files for t in summary.tables}}
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(mockdata_pipeline(sys.argv[1], int(sys.argv[2]), sys.argv[3]).model_dump_json(indent=2))

@@ -1,0 +1,141 @@
+"""Checks on what was written: row counts, unique columns, foreign keys.
+
+They read the written files back (one column at a time), so they check the
+data a user gets, not the generator's intentions. Large tables are checked for
+row counts only unless asked: a unique check holds a whole column in memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from prefect import task
+from pydantic import BaseModel, Field
+
+from tasks.codegen.plan import Plan, TablePlan
+from tasks.rows.writer import FORMATS
+
+DEFAULT_MAX_CHECK_ROWS = 5_000_000
+
+
+class TableCheck(BaseModel):
+    """The outcome of the checks on one table."""
+
+    table: str
+    rows_expected: int
+    rows_found: int
+    files: list[str]
+    bytes: int
+    unique_checked: list[str] = Field(default_factory=list)
+    foreign_keys_checked: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def part_files(table_dir: Path, fmt: str) -> list[Path]:
+    return sorted(Path(table_dir).glob(f"part-*{FORMATS[fmt]}"))
+
+
+def count_rows(files: list[Path], fmt: str) -> int:
+    """Rows in the part files (Parquet: from the footers, without reading data)."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    if fmt == "csv":
+        total = 0
+        for f in files:
+            with open(f, "rb") as fh:
+                total += max(sum(chunk.count(b"\n") for chunk in iter(lambda fh=fh: fh.read(1 << 20), b"")) - 1, 0)
+        return total
+    total = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            total += sum(chunk.count(b"\n") for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""))
+    return total
+
+
+def read_column(files: list[Path], fmt: str, column: str) -> pa.Array:
+    """One column of all part files as one Arrow array (UUIDs as their 16 bytes)."""
+    chunks = []
+    for f in files:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            arr = pq.read_table(f, columns=[column]).column(0)
+        elif fmt == "csv":
+            import pyarrow.csv as pacsv
+
+            arr = pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(include_columns=[column])).column(0)
+        else:
+            import pyarrow.json as pajson
+
+            arr = pajson.read_json(f).column(column)
+        chunks.extend(c.storage if isinstance(c, pa.ExtensionArray) else c for c in arr.chunks)
+    if not chunks:
+        return pa.array([], type=pa.null())
+    types = {c.type for c in chunks}
+    if len(types) > 1:  # CSV/JSON infer per file: compare as text
+        chunks = [c.cast(pa.string()) for c in chunks]
+    return pa.concat_arrays(chunks)
+
+
+def duplicates(values: pa.Array) -> int:
+    """How many non-null values repeat an earlier one."""
+    valid = len(values) - values.null_count
+    distinct = pc.count_distinct(values, mode="only_valid").as_py()
+    return valid - distinct
+
+
+def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
+                max_check_rows: int = DEFAULT_MAX_CHECK_ROWS) -> TableCheck:
+    """Row count, then (for tables up to max_check_rows) unique columns and foreign keys."""
+    files = part_files(Path(out_dir) / table.name, fmt)
+    found = count_rows(files, fmt)
+    check = TableCheck(table=table.name, rows_expected=table.rows, rows_found=found,
+                       files=[str(f) for f in files], bytes=sum(f.stat().st_size for f in files))
+    if found != table.rows:
+        check.problems.append(f"{table.name}: expected {table.rows} rows, found {found}")
+    if table.rows > max_check_rows:
+        check.skipped.append(f"unique and foreign-key checks skipped above {max_check_rows:,} rows")
+        return check
+    for col in table.columns:
+        if col.unique and col.generator != "id.foreign_key":
+            dup = duplicates(read_column(files, fmt, col.name))
+            check.unique_checked.append(col.name)
+            if dup:
+                check.problems.append(f"{table.name}.{col.name}: {dup} duplicate value(s)")
+    for col in table.columns:
+        if col.generator != "id.foreign_key":
+            continue
+        parent = plan.table(col.params["table"])
+        if parent.rows > max_check_rows:
+            check.skipped.append(f"{col.name}: parent {parent.name} too large to check")
+            continue
+        parent_files = part_files(Path(out_dir) / parent.name, fmt)
+        keys = read_column(parent_files, fmt, col.params["column"])
+        values = read_column(files, fmt, col.name)
+        if values.type != keys.type:
+            values, keys = values.cast(pa.string()), keys.cast(pa.string())
+        present = pc.is_in(values, value_set=keys)
+        missing = len(values) - values.null_count - pc.sum(present.cast(pa.int64())).as_py()
+        if values.null_count:
+            missing = int(pc.sum(pc.and_(pc.invert(present), pc.is_valid(values)).cast(pa.int64())).as_py() or 0)
+        check.foreign_keys_checked.append(f"{col.name} -> {parent.name}.{col.params['column']}")
+        if missing:
+            check.problems.append(f"{table.name}.{col.name}: {missing} value(s) missing from "
+                                  f"{parent.name}.{col.params['column']}")
+    return check
+
+
+@task(name="validate-table", task_run_name="validate-{table.name}")
+def validate_table(plan: Plan, table: TablePlan, out_dir: str, fmt: str,
+                   max_check_rows: int = DEFAULT_MAX_CHECK_ROWS) -> TableCheck:
+    """Check one written table (reads local files only: no retries)."""
+    return check_table(plan, table, Path(out_dir), fmt, max_check_rows)
