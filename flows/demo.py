@@ -12,6 +12,7 @@ from typing import Any
 
 DEMOS: list[str] = [
     "flows.bdd",
+    "flows.mockdata",
     "flows.rag",
 ]
 

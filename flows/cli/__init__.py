@@ -19,6 +19,7 @@ from flows.cli.server import app as server_app
 # name -> module holding that pipeline's typer `app`
 SUBAPPS: dict[str, str] = {
     "bdd": "flows.cli.bdd",
+    "mockdata": "flows.cli.mockdata",
     "rag": "flows.cli.rag",
 }
 

@@ -1,0 +1,199 @@
+"""`qaflow mockdata generate|codegen|providers`: mock rows from a schema.
+
+    qaflow mockdata generate examples/schemas/shop.sql --rows 1000000 --out out/shop
+    qaflow mockdata codegen examples/schemas/shop.sql --out gen/      # modules + mapping.yaml
+    qaflow mockdata codegen gen/mapping.yaml --out gen/               # re-render an edited mapping
+    qaflow mockdata providers                                         # the generator registry
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from flows.cli import common
+
+app = typer.Typer(help="Mock data: schema -> generators -> millions of rows.", no_args_is_help=True)
+
+
+def _table_rows(rows: int, table_rows: list[str]) -> int | dict[str, int]:
+    if rows <= 0:
+        raise common.UserError(f"--rows must be positive, got {rows}")
+    if not table_rows:
+        return rows
+    counts: dict[str, int] = {}
+    for item in table_rows:
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip().lstrip("-").isdigit():
+            raise common.UserError(f"--table-rows takes TABLE=N, got {item!r}")
+        counts[name.strip()] = int(value)
+    return counts
+
+
+def _endpoint(llm_block: str | None):
+    """The LLM endpoint: a saved block when named, else the environment (offline by default)."""
+    from blocks.llm import LLMEndpoint
+
+    return LLMEndpoint.resolve(llm_block) if llm_block else LLMEndpoint.from_env()
+
+
+@app.command()
+def generate(
+    schema: Path = typer.Argument(..., help="Schema: .sql, .json (JSON Schema), .yaml (qaflow spec), .csv/.parquet sample."),
+    rows: int = typer.Option(..., "--rows", "-n", help="Rows per table."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder: one sub-folder of part files per table."),
+    seed: int | None = typer.Option(None, help="Same seed, same bytes (random when left out; printed)."),
+    shards: int | None = typer.Option(None, help="Part files per table (default: one per worker)."),
+    locale: str = typer.Option("en_US", help="Faker locale: en_US, ko_KR, ja_JP, de_DE, ..."),
+    fmt: str = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
+    table_rows: list[str] = typer.Option([], "--table-rows", help="TABLE=N for one table (repeatable)."),
+    mode: str = typer.Option("thread", help="Run shards in threads or child processes."),
+    llm_block: str | None = typer.Option(None, "--llm", help="Name of a saved LLM endpoint block."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """Generate rows for every table of SCHEMA into OUT."""
+    common.use_json(as_json)
+    with common.errors_as_lines():
+        counts = _table_rows(rows, table_rows)
+        if fmt not in ("parquet", "csv", "jsonl"):
+            raise common.UserError(f"--format must be parquet, csv or jsonl, got {fmt!r}")
+        if mode not in ("thread", "process"):
+            raise common.UserError(f"--mode must be thread or process, got {mode!r}")
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        from tasks.schema import read_schema_file
+
+        spec = read_schema_file(schema)  # bad schemas fail here, before Prefect starts
+        total = sum(counts.get(t.name, max(counts.values())) if isinstance(counts, dict) else counts
+                    for t in spec.tables)
+        from flows.mockdata import mockdata_pipeline
+        from tasks.rows.run import add_listener, remove_listener
+
+        progress = Progress(TextColumn("[bold]rows"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=common.console(), transient=as_json)
+        task_id = progress.add_task("rows", total=total)
+
+        def advance(_table: str, n: int) -> None:
+            progress.update(task_id, advance=n)
+
+        add_listener(advance)
+        try:
+            with progress:
+                summary = mockdata_pipeline(
+                    str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
+                    llm=_endpoint(llm_block) if llm_block else None, mode=mode,
+                )
+        finally:
+            remove_listener(advance)
+        common.emit(summary, as_json, _render_summary)
+
+
+def _render_summary(summary) -> None:
+    from rich.table import Table
+
+    con = common.console()
+    table = Table(title=f"{summary.rows:,} rows in {summary.seconds:.2f} s "
+                        f"({summary.rows_per_s:,.0f} rows/s generating), seed {summary.seed}")
+    for name in ("table", "rows", "files", "MB", "rows/s", "checks"):
+        table.add_column(name, justify="right" if name in ("rows", "files", "MB", "rows/s") else "left")
+    for t in summary.tables:
+        table.add_row(t.name, f"{t.rows:,}", str(len(t.files)), f"{t.bytes / 2**20:.1f}", f"{t.rows_per_s:,.0f}",
+                      t.checks)
+    con.print(table)
+    con.print("mapping: " + ", ".join(f"{how} {len(cols)}" for how, cols in summary.mapping.items()),
+              highlight=False)
+    con.print(f"LLM: {summary.llm}", highlight=False)
+    con.print(f"data: {summary.out_dir}   generators: {summary.generators_dir}", highlight=False)
+
+
+@app.command()
+def codegen(
+    schema: Path = typer.Argument(..., help="Schema file, or a mapping.yaml written by an earlier codegen."),
+    out: Path = typer.Option(..., "--out", "-o", help="A .py file (one table) or a folder (one module per table)."),
+    rows: int = typer.Option(1_000_000, "--rows", "-n", help="Default row count baked into the modules."),
+    table: str | None = typer.Option(None, help="Only this table."),
+    locale: str = typer.Option("en_US", help="Faker locale of the value pools."),
+    llm_block: str | None = typer.Option(None, "--llm", help="Name of a saved LLM endpoint block."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """Render standalone generator modules for SCHEMA, and mapping.yaml beside them."""
+    common.use_json(as_json)
+    with common.errors_as_lines():
+        if rows <= 0:
+            raise common.UserError(f"--rows must be positive, got {rows}")
+        from tasks.codegen.mapping import map_schema
+        from tasks.codegen.render import mapping_spec, render_table, write_text
+        from tasks.schema import read_schema_file
+        from tasks.schema.yamlspec import dump_yaml_spec
+        from tasks.settings import state_dir
+
+        spec = read_schema_file(schema)
+        plan = map_schema(spec, rows, locale, _endpoint(llm_block))
+        tables = [t for t in plan.tables if table in (None, t.name)]
+        if not tables:
+            raise common.UserError(f"{schema}: no table {table!r}; tables: {', '.join(t.name for t in plan.tables)}")
+        single = out.suffix == ".py"
+        if single and len(tables) > 1:
+            raise common.UserError(f"{schema} has {len(tables)} tables: give a folder to --out, or --table NAME")
+        folder = out.parent if single else out
+        written = {}
+        for t in tables:
+            target = out if single else folder / f"{t.name}_generator.py"
+            code = render_table(t, source=str(schema), locale=locale, pool_cache=str(state_dir("pools")),
+                                module_name=target.name)
+            written[t.name] = str(write_text(target, code))
+        mapping = write_text(folder / "mapping.yaml", dump_yaml_spec(mapping_spec(spec, plan)))
+        result = {"modules": written, "mapping": str(mapping), "mapped": plan.columns_by_how(),
+                  "llm": plan.summary.llm_note, "warnings": plan.warnings}
+        common.emit(result, as_json, _render_codegen)
+
+
+def _render_codegen(result: dict) -> None:
+    con = common.console()
+    for name, path in result["modules"].items():
+        con.print(f"[bold]{name}[/]: {path}", highlight=False)
+    con.print(f"mapping (edit, then re-run codegen on it): {result['mapping']}", highlight=False)
+    con.print("mapped: " + ", ".join(f"{how} {len(cols)}" for how, cols in result["mapped"].items()),
+              highlight=False)
+    for warning in result["warnings"]:
+        con.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@app.command()
+def providers(
+    family: str | None = typer.Option(None, help="Only this family (person, internet, address, ...)."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """List the generator registry: names, column types, parameters."""
+    common.use_json(as_json)
+    with common.errors_as_lines():
+        from tasks.codegen.registry import registry
+
+        items = [
+            {"name": g.name, "family": g.family, "types": list(g.fits), "output": g.output if isinstance(g.output, str)
+             else "depends on params", "params": {k: v for k, v in g.params.items() if k not in g.depends},
+             "reads": list(g.depends), "unique": g.unique, "description": g.description}
+            for g in sorted(registry().values(), key=lambda g: g.name) if family in (None, g.family)
+        ]
+        common.emit(items, as_json, _render_providers)
+
+
+def _render_providers(items: list[dict]) -> None:
+    import json
+
+    from rich.table import Table
+
+    table = Table(title=f"{len(items)} generators")
+    for name in ("name", "types", "params", "description"):
+        table.add_column(name)
+    for item in items:
+        table.add_row(item["name"], ", ".join(item["types"]), json.dumps(item["params"], default=str),
+                      item["description"])
+    common.console().print(table)
