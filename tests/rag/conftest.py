@@ -1,0 +1,94 @@
+"""Shared set-up of the rag flow tests: the model loaded once per session, a
+fresh store per test, and a check that store, manifest and files agree."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from blocks.vectorstore import VectorStore
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The real model, loaded once for the whole session (~6 s)."""
+    from tasks.embedding import get_embedder
+
+    model = get_embedder()
+    model.load()
+    return model
+
+
+@pytest.fixture
+def rag_home(qaflow_home: Path, monkeypatch: pytest.MonkeyPatch, embedder: Any) -> Iterator[Path]:
+    """A fresh QAFLOW_HOME with an embedded store; Chroma clients closed afterwards."""
+    for name in ("QAFLOW_CHROMA_HOST", "QAFLOW_CHROMA_PORT", "QAFLOW_CHROMA_PATH", "QAFLOW_RAG_CRASH_AT"):
+        monkeypatch.delenv(name, raising=False)
+    yield qaflow_home
+    from tasks.vectorstore import close_clients
+
+    close_clients()
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def section(title: str, topic: str, sentences: int = 6) -> str:
+    body = " ".join(f"The {topic} rule number {i} applies to every {topic} request." for i in range(sentences))
+    return f"## {title}\n\n{body}\n\n"
+
+
+def expected_index(root: Path, chunk_tokens: int | None = None, overlap: int | None = None) -> dict[str, list[str]]:
+    """What the store must hold: chunk ids per readable file, computed afresh from the files."""
+    from tasks.chunking import chunk_document, default_config, token_counter
+    from tasks.documents import DocumentError, extract, supported, walk
+    from tasks.embedding import resolve_model
+
+    info = resolve_model()
+    counter = token_counter(str(info.path))
+    config = default_config(info.max_seq_length, counter.special_tokens, chunk_tokens, overlap)
+    files, _ = walk(root)
+    expected = {}
+    for file in files:
+        if not supported(file):
+            continue
+        try:
+            document = extract(file)
+        except DocumentError:
+            continue
+        path = Path(os.path.abspath(file)).as_posix()
+        expected[path] = [c.id for c in chunk_document(document, path, config, counter)]
+    return expected
+
+
+def assert_in_step(root: Path, chunk_tokens: int | None = None, overlap: int | None = None) -> dict[str, Any]:
+    """Store == manifest == the files: no missing, duplicate or stale chunk."""
+    from tasks.changes.index import manifest_path, measure_drift
+    from tasks.changes.manifest import Manifest
+    from tasks.vectorstore import ChromaStore, close_clients
+
+    block = VectorStore.resolve(None)
+    manifest = Manifest(manifest_path(block))
+    try:
+        store = ChromaStore.existing(block)
+        assert store is not None
+        drift = measure_drift(manifest, store)
+        assert drift["in_sync"], drift
+        stored = store.ids_by_path()
+        recorded = {row.path: row.chunk_ids for row in manifest.records()}
+        expected = expected_index(root, chunk_tokens, overlap)
+        assert {p: sorted(ids) for p, ids in stored.items()} == {p: sorted(ids) for p, ids in expected.items() if ids}
+        assert {p: ids for p, ids in recorded.items()} == expected
+        assert store.count() == sum(len(ids) for ids in expected.values())
+        return drift
+    finally:
+        manifest.close()
+        close_clients()
