@@ -167,12 +167,46 @@ def _blocks(parent) -> Iterator:
             yield from _blocks(child)
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+# Elements whose text is not the paragraph's own: the fallback copy of alternate
+# content (it repeats the choice), text boxes (floating, out of reading order),
+# deleted revisions, and footnote/comment references.
+SKIPPED_SUBTREES = frozenset({
+    f"{{{MC}}}Fallback", _q("txbxContent"), _q("del"), _q("moveFrom"), _q("pPr"), _q("rPr"),
+})
+TEXT_OF_TAG = {_q("tab"): "\t", _q("br"): "\n", _q("cr"): "\n", _q("noBreakHyphen"): "-"}
+
+
+def paragraph_text(element) -> str:
+    """The visible text of a w:p as Word shows it with changes accepted: inserted runs
+    included (python-docx's Paragraph.text leaves out runs inside w:ins), deleted ones not."""
+    parts: list[str] = []
+
+    def visit(node) -> None:
+        for child in node:
+            tag = child.tag
+            if tag == _q("t"):
+                parts.append(child.text or "")
+            elif tag in TEXT_OF_TAG:
+                parts.append(TEXT_OF_TAG[tag])
+            elif tag not in SKIPPED_SUBTREES and isinstance(tag, str):
+                visit(child)
+
+    visit(element)
+    return "".join(parts)
+
+
+def _cell_text(cell) -> str:
+    """A cell's paragraphs, one per line (nested tables' paragraphs included)."""
+    return "\n".join(paragraph_text(p) for p in cell._tc.iter(_q("p"))).strip()
+
+
 def _table_rows(table) -> list[list[str]]:
     rows = []
     for row in table.rows:
         before = getattr(row, "grid_cols_before", 0) or 0
         after = getattr(row, "grid_cols_after", 0) or 0
-        cells = [""] * before + [cell.text.strip() for cell in row.cells] + [""] * after
+        cells = [""] * before + [_cell_text(cell) for cell in row.cells] + [""] * after
         rows.append(cells)
     return rows
 
@@ -182,7 +216,6 @@ def read_docx(path: Path, data: bytes, builder: DocumentBuilder) -> None:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table as DocxTable
-    from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -196,8 +229,7 @@ def read_docx(path: Path, data: bytes, builder: DocumentBuilder) -> None:
         if element.tag == _q("tbl"):
             builder.table(_table_rows(DocxTable(element, document)))
             continue
-        paragraph = Paragraph(element, document)
-        text = paragraph.text.strip()
+        text = paragraph_text(element).strip()
         if not text:
             continue
         style_id = _val(element, "w:pPr/w:pStyle")

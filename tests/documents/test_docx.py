@@ -155,3 +155,39 @@ def test_corrupt_and_encrypted_docx_name_the_file(tmp_path: Path) -> None:
         archive.writestr("hello.txt", "not a word document")
     with pytest.raises(DocumentError, match=r"zip\.docx: "):
         extract(not_word)
+
+
+def _run(text: str, deleted: bool = False):
+    run = OxmlElement("w:r")
+    t = OxmlElement("w:delText" if deleted else "w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = text
+    run.append(t)
+    return run
+
+
+def test_tracked_changes_read_as_accepted_and_tabs_and_breaks_kept(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("REQ-20 Order limits", 1)
+    paragraph = document.add_paragraph("An order holds at most ")
+    deleted = OxmlElement("w:del")
+    deleted.set(qn("w:id"), "1")
+    deleted.set(qn("w:author"), "reviewer")
+    deleted.append(_run("50", deleted=True))
+    inserted = OxmlElement("w:ins")
+    inserted.set(qn("w:id"), "2")
+    inserted.set(qn("w:author"), "reviewer")
+    inserted.append(_run("100"))
+    paragraph._p.append(deleted)
+    paragraph._p.append(inserted)
+    paragraph._p.append(_run(" items."))
+    cells = document.add_table(rows=1, cols=2).rows[0].cells
+    cells[0].text = "limit"
+    cells[1].paragraphs[0].add_run("100\tper order").add_break()
+    cells[1].add_paragraph("(was 50)")
+    path = tmp_path / "tracked.docx"
+    document.save(path)
+    doc = extract(path)
+    assert doc.sections[0].text == "An order holds at most 100 items."
+    assert doc.tables[0].rows == [["limit", "100\tper order\n\n(was 50)"]]
+    assert doc.sections[1].text == "limit | 100 per order (was 50)"
