@@ -57,12 +57,18 @@ def is_delimiter_of(candidate: str, header: str) -> bool:
     return len(split_row(candidate)) == len(split_row(header))
 
 
+FRONT_MATTER_LINE = re.compile(r"^(?:[\w\"'][\w .\"'-]*:(?:\s|$)|\s+\S|-\s|#|\s*$)")
+
+
 def strip_front_matter(lines: list[str]) -> list[str]:
-    """YAML front matter is metadata for site generators, not content."""
+    """YAML front matter is metadata for site generators, not content. Only a block whose
+    lines read as YAML counts, so a page that opens with a rule keeps its text."""
     if lines and lines[0].strip() == "---":
         for index in range(1, min(len(lines), 200)):
             if lines[index].strip() in ("---", "..."):
-                return lines[index + 1:]
+                return lines[index + 1:] if index > 1 else lines
+            if not FRONT_MATTER_LINE.match(lines[index]):
+                return lines
     return lines
 
 

@@ -182,3 +182,11 @@ def test_loose_lists_tables_without_outer_pipes_and_closing_hashes(tmp_path: Pat
     assert [s.text for s in lists] == ["1. first step\n2. second step more about the second step"]
     assert doc.sections[-1].text == "After the list."
     assert_consistent(doc)
+
+
+def test_a_page_opening_with_a_rule_is_not_front_matter(tmp_path: Path) -> None:
+    doc = extract(write(tmp_path, "rule.md", "---\nNot metadata, a sentence.\n---\n\nBody text.\n"))
+    assert doc.sections[0].heading_path == ["Not metadata, a sentence."]
+    assert doc.sections[0].text == "Body text."
+    yaml = extract(write(tmp_path, "yaml.md", '---\ntitle: "Orders"\ntags:\n  - api\n---\nBody.\n'))
+    assert yaml.text == "Body."
