@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,8 +48,7 @@ BINARY_FORMATS: dict[str, tuple[str, str]] = {
 
 def _load(dotted: str) -> FileReader:
     module_name, _, attribute = dotted.rpartition(".")
-    module = __import__(module_name, fromlist=[attribute])
-    return getattr(module, attribute)
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def supported(path: str | Path) -> bool:
