@@ -23,7 +23,7 @@ import yaml
 from pydantic import ValidationError
 
 from tasks.schema.errors import SchemaError
-from tasks.schema.references import check_schema
+from tasks.schema.references import check_schema, column_problem
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
 
 FORMAT_VERSION = 1
@@ -191,9 +191,13 @@ class _Reader:
         if value.get("params") is None:
             value.pop("params", None)
         try:
-            return ColumnSpec(**value)
+            col = ColumnSpec(**value)
         except ValidationError as error:
             raise self._validation(error, path, what) from None
+        problem = column_problem(col)
+        if problem is not None:
+            raise self.fail((*path, problem[0]), f"{what}: {problem[1]}")
+        return col
 
     def foreign_key(self, value: Any, path: KeyPath) -> ForeignKey | None:
         if value is None:

@@ -255,6 +255,13 @@ def test_foreign_key_to_missing_table_names_both_tables():
     assert "orders.customer_id" in message and "'customers'" in message and "orders.sql" in message
 
 
+def test_foreign_key_of_another_type_is_a_warning():
+    schema = parse_ddl(
+        "CREATE TABLE a (id UUID PRIMARY KEY);\nCREATE TABLE b (a_id VARCHAR(36) REFERENCES a (id));"
+    )
+    assert schema.warnings == ["b.a_id is string but references a.id (uuid); it takes the parent's values"]
+
+
 def test_foreign_key_to_missing_column():
     text = "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (a_id INT, FOREIGN KEY (a_id) REFERENCES a (uid));"
     with pytest.raises(SchemaError, match=r"b\.a_id references a\.uid"):

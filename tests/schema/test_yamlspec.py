@@ -150,6 +150,14 @@ def test_bad_values_name_the_key():
     assert error.pointer == "tables[1].columns[4].null_rate"
 
 
+def test_contradicting_constraints_name_the_key():
+    error = _error(SPEC.replace("[0.7, 0.2, 0.1]", "[0.7, 0.3]"))
+    assert error.pointer == "tables[1].columns[4].enum_weights" and error.line == 33
+    assert "one weight per enum value (3), got 2" in str(error)
+    error = _error(SPEC.replace("max: 2025-12-31", "max: 1980-12-31"))
+    assert error.pointer == "tables[1].columns[2].min" and "greater than max" in str(error)
+
+
 @pytest.mark.parametrize(
     ("text", "match"),
     [
