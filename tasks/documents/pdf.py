@@ -25,6 +25,9 @@ LIST_ITEM = re.compile(r"^([-•*▪◦]|\d{1,3}[.)]|[a-z][.)])\s+(\S.*)$")
 HEADING_RATIO = 1.15      # a line this much larger than the body text is a heading
 MAX_HEADING_CHARS = 150
 MAX_HEADING_LEVELS = 6
+MARGIN_LINES = 2          # lines at the top and bottom of a page that may be header/footer
+REPEATED_SHARE = 0.6      # ... and are, when they repeat on this share of pages (3 at least)
+DIGITS = re.compile(r"\d+")
 
 
 def _open(path: Path, data: bytes):
@@ -112,16 +115,54 @@ def read_pdf(path: Path, data: bytes, builder: DocumentBuilder) -> None:
     ranked = sorted(set(heading_sizes.values()), reverse=True)[:MAX_HEADING_LEVELS]
     level_of = {size: ranked.index(size) + 1 for size in ranked}
 
+    repeated = _repeated_margins([text for text, _ in pages])
     empty_pages = 0
     for text, _ in pages:
         builder.begin_page()
         if not text.strip():
             empty_pages += 1
             continue
-        _read_page(text, builder, heading_sizes, level_of)
+        _read_page(_drop_margins(text, repeated, heading_sizes), builder, heading_sizes, level_of)
     builder.end_page()
     if empty_pages:
         builder.warn(f"{path}: {empty_pages} of {len(pages)} page(s) have no text layer (scanned?)")
+
+
+def _margin_key(line: str) -> str:
+    """A header/footer line with its numbers blanked: "Page 3 of 9" ~ "Page 4 of 9"."""
+    return DIGITS.sub("#", _norm(line))
+
+
+def _margins(text: str) -> list[str]:
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) <= 2 * MARGIN_LINES:
+        return lines
+    return lines[:MARGIN_LINES] + lines[-MARGIN_LINES:]
+
+
+def _repeated_margins(texts: list[str]) -> set[str]:
+    """Keys of lines repeated at the top or bottom of most pages: running headers,
+    footers and page numbers, which are noise in every chunk they land in."""
+    if len(texts) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update({_margin_key(line) for line in _margins(text)})
+    needed = max(3, REPEATED_SHARE * len(texts))
+    return {key for key, count in counts.items() if count >= needed}
+
+
+def _drop_margins(text: str, repeated: set[str], headings: dict[str, float]) -> str:
+    """The page without its repeated margin lines; a line set as a heading stays (a chapter
+    title at the top of every page is content, and its number changes)."""
+    if not repeated:
+        return text
+    lines = text.split("\n")
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    margin = set(filled[:MARGIN_LINES] + filled[-MARGIN_LINES:])
+    return "\n".join(line for index, line in enumerate(lines)
+                     if not (index in margin and _margin_key(line) in repeated
+                             and _norm(line) not in headings))
 
 
 def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, float],
@@ -129,6 +170,12 @@ def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, flo
     paragraph: list[str] = []
     table: list[list[str]] = []
     item: list[str] = []  # marker, then the lines of the list item being read
+    heading: list = []  # [level, title] of a heading that may go on on the next line
+
+    def flush_heading() -> None:
+        if heading:
+            builder.heading(heading[0], heading[1])
+            heading.clear()
 
     def flush_paragraph() -> None:
         if item:
@@ -148,6 +195,7 @@ def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, flo
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
+            flush_heading()
             # Layout mode puts blank lines between widely spaced table rows: a table
             # ends at the next line that is not a row, not at a gap.
             if not table:
@@ -157,8 +205,13 @@ def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, flo
         if size is not None and size in level_of:
             flush_table()
             flush_paragraph()
-            builder.heading(level_of[size], _norm(line))
+            if heading and heading[0] == level_of[size]:
+                heading[1] += " " + _norm(line)  # a heading wrapped over two lines
+            else:
+                flush_heading()
+                heading[:] = [level_of[size], _norm(line)]
             continue
+        flush_heading()
         cells = COLUMN_GAP.split(line)
         if len(cells) >= 2:
             if table and len(table[0]) != len(cells):
@@ -178,5 +231,6 @@ def _read_page(text: str, builder: DocumentBuilder, heading_sizes: dict[str, flo
             item.append(_norm(line))  # a wrapped list item goes on
         else:
             paragraph.append(_norm(line))
+    flush_heading()
     flush_table()
     flush_paragraph()

@@ -130,3 +130,50 @@ def test_a_pdf_without_a_text_layer_says_so(tmp_path: Path) -> None:
     doc = extract(path)
     assert doc.sections == []
     assert doc.warnings == [f"{path}: 1 of 1 page(s) have no text layer (scanned?)"]
+
+
+class _Report(FPDF):
+    """A report with a running header and a page-number footer on every page."""
+
+    def header(self) -> None:
+        self.set_font("Helvetica", "", 8)
+        self.cell(0, 6, "Demo API - internal", new_x="LMARGIN", new_y="NEXT")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", "", 8)
+        self.cell(0, 6, f"Page {self.page_no()} of 4", align="C")
+
+
+def test_running_headers_and_footers_are_dropped_and_wrapped_headings_joined(tmp_path: Path) -> None:
+    pdf = _Report()
+    for number in range(1, 5):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 16)
+        title = (f"Chapter {number}: what the demo API does with orders that are shipped, "
+                 "deleted or never paid for")
+        pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")  # wraps over two lines
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, f"Body text of chapter {number}. " * 5, new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "report.pdf"
+    pdf.output(str(path))
+    doc = extract(path)
+    assert "Demo API - internal" not in doc.text
+    assert "Page 2 of 4" not in doc.text
+    assert [path[-1] for path in doc.headings()] == [
+        f"Chapter {n}: what the demo API does with orders that are shipped, deleted or never paid for"
+        for n in range(1, 5)
+    ]
+    assert all(s.text.startswith("Body text of chapter") for s in doc.sections)
+    assert_consistent(doc)
+
+
+def test_two_page_documents_keep_their_first_lines(tmp_path: Path) -> None:
+    pdf = _Report()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, "Same opening line on both pages.", new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "short.pdf"
+    pdf.output(str(path))
+    assert extract(path).text.count("Demo API - internal") == 2  # too few pages to call it a header
