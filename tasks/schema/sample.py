@@ -3,7 +3,8 @@
 For each column: the type (CSV text is tried as boolean, integer, decimal or
 float, date, datetime, time, uuid, then string; Parquet keeps its own types),
 the null rate, min/max, string lengths, uniqueness (all values distinct over
-enough rows), low-cardinality enums with their observed frequencies as
+enough rows, for integers, strings and uuids; distinct floats and timestamps are
+chance), low-cardinality enums with their observed frequencies as
 `enum_weights`, string formats (email, uri, ipv4, ipv6) and, for strings that
 all share one shape such as `SKU-1234-AB` or `02134`, an anchored regex.
 
@@ -57,6 +58,8 @@ _FORMATS: tuple[tuple[str, str], ...] = (
 _TRUE = r"^(true|t|yes|y)$"
 _REGEX_SPECIAL = set(".^$*+?{}[]\\|()")
 _ENUM_TYPES = {"string", "integer", "boolean"}
+# All-distinct floats and timestamps are chance, not a constraint: only these can be keys.
+_KEY_TYPES = {"string", "integer", "uuid", "binary"}
 
 
 def infer_from_sample(
@@ -202,7 +205,7 @@ def _column(table: str, name: str, values: pa.ChunkedArray, rows: int, typed: bo
     if uniques is None:
         uniques = pc.unique(present)
     distinct = len(uniques)
-    if distinct == len(present) and len(present) >= MIN_UNIQUE_ROWS:
+    if distinct == len(present) and len(present) >= MIN_UNIQUE_ROWS and col.type in _KEY_TYPES:
         col.unique = True
         if nulls == 0 and name.lower() in {"id", f"{table.lower()}_id"}:
             col.primary_key = True

@@ -89,6 +89,8 @@ def test_csv_keys_ranges_and_nulls(csv_schema):
     birth = table.column("birth_date")
     assert "1950-01-01" <= birth.min < birth.max <= "2004-10-05"
     assert table.column("signup_at").min.startswith("2020-01")
+    # All distinct, yet no key: distinct floats and timestamps are chance.
+    assert not table.column("score").unique and not table.column("signup_at").unique
     assert table.column("first_name").max_length == 6 and table.column("first_name").min_length == 2
 
 
