@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from tasks.documents.builder import DocumentBuilder
 from tasks.documents.errors import DocumentError
@@ -63,6 +64,7 @@ NUMBER_FORMATS: dict[str, Callable[[int], str]] = {
     "upperRoman": lambda n: _roman(n).upper(),
 }
 UNNUMBERED_FORMATS = frozenset({"bullet", "none"})
+LEVEL_PLACEHOLDER = re.compile(r"%([1-9])")
 
 
 class _Styles:
@@ -102,56 +104,98 @@ class _Styles:
         return None
 
 
+class _Level(NamedTuple):
+    fmt: str      # w:numFmt: decimal, lowerLetter, bullet, none, ...
+    start: int    # w:start
+    text: str     # w:lvlText, e.g. "%1.%2" or "%1)"
+    style: str | None  # w:pStyle: the paragraph style this level belongs to (headings)
+
+
+def _parse_level(level, ilvl: int) -> _Level:
+    start = _val(level, "w:start")
+    text = _val(level, "w:lvlText")
+    return _Level(
+        fmt=_val(level, "w:numFmt") or "decimal",
+        start=int(start) if start and start.lstrip("-").isdigit() else 1,
+        text=text if text is not None else f"%{ilvl + 1}.",
+        style=_val(level, "w:pStyle"),
+    )
+
+
 class _Numbering:
-    """Resolves (numId, ilvl) to a format and keeps Word's running counters."""
+    """Renders list and heading numbers as Word shows them ("3.", "b)", "2.1"), keeping
+    Word's running counters: one per list, continued by every w:num that shares its
+    abstract definition unless the w:num restarts it with a start override."""
 
     def __init__(self, document) -> None:
-        self.formats: dict[tuple[str, int], tuple[str, int]] = {}
+        self.levels: dict[str, dict[int, _Level]] = {}
+        self.key_of: dict[str, str] = {}
         self.counters: dict[str, list[int]] = {}
-        self.abstract_of: dict[str, str] = {}
         try:
             root = document.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
             return
-        abstract: dict[str, dict[int, tuple[str, int]]] = {}
+        abstract: dict[str, dict[int, _Level]] = {}
         for definition in root.iterfind("w:abstractNum", {"w": W}):
             levels = {}
             for level in definition.iterfind("w:lvl", {"w": W}):
                 ilvl = int(level.get(_q("ilvl"), "0"))
-                start = _val(level, "w:start")
-                levels[ilvl] = (_val(level, "w:numFmt") or "decimal",
-                                int(start) if start and start.lstrip("-").isdigit() else 1)
+                levels[ilvl] = _parse_level(level, ilvl)
             abstract[definition.get(_q("abstractNumId"), "")] = levels
         for num in root.iterfind("w:num", {"w": W}):
             num_id = num.get(_q("numId"), "")
             abstract_id = _val(num, "w:abstractNumId") or ""
-            self.abstract_of[num_id] = abstract_id
-            for ilvl, (fmt, start) in abstract.get(abstract_id, {}).items():
-                self.formats[(num_id, ilvl)] = (fmt, start)
+            levels = dict(abstract.get(abstract_id, {}))
+            restarted = False
             for override in num.iterfind("w:lvlOverride", {"w": W}):
                 ilvl = int(override.get(_q("ilvl"), "0"))
+                replacement = override.find(_q("lvl"))
+                if replacement is not None:
+                    levels[ilvl] = _parse_level(replacement, ilvl)
+                    restarted = True
                 start = _val(override, "w:startOverride")
-                if start and start.isdigit() and (num_id, ilvl) in self.formats:
-                    self.formats[(num_id, ilvl)] = (self.formats[(num_id, ilvl)][0], int(start))
+                if start and start.isdigit():
+                    base = levels.get(ilvl, _Level("decimal", 1, f"%{ilvl + 1}.", None))
+                    levels[ilvl] = base._replace(start=int(start))
+                    restarted = True
+            self.levels[num_id] = levels
+            self.key_of[num_id] = num_id if restarted else f"abstract:{abstract_id}"
 
-    def marker(self, num_id: str, ilvl: int, style_name: str) -> str | None:
-        """The item's marker ("-", "3.", "b."), or None when the numbering is switched off."""
+    def level_of_style(self, num_id: str, style_id: str | None) -> int | None:
+        """The level a heading style is linked to in a multilevel list, if any."""
+        for ilvl, level in self.levels.get(num_id, {}).items():
+            if style_id and level.style == style_id:
+                return ilvl
+        return None
+
+    def number(self, num_id: str, ilvl: int, style_name: str) -> str | None:
+        """The item's number or marker ("-" for bullets), or None when there is none."""
         if num_id == "0":
             return None
-        fmt, start = self.formats.get((num_id, ilvl), (None, 1))
-        if fmt is None:  # no numbering part: trust the style's name
+        levels = self.levels.get(num_id)
+        if not levels:  # no numbering part, or an unknown list: trust the style's name
             fmt = "decimal" if "number" in style_name.lower() else "bullet"
-        if fmt in UNNUMBERED_FORMATS:
+            levels = {ilvl: _Level(fmt, 1, f"%{ilvl + 1}.", None)}
+        level = levels.get(ilvl) or _Level("decimal", 1, f"%{ilvl + 1}.", None)
+        if level.fmt == "bullet":
             return "-"
-        # Word counts per abstract list, so two w:num sharing one definition continue.
-        key = self.abstract_of.get(num_id, num_id)
-        counters = self.counters.setdefault(key, [])
+        if level.fmt == "none":
+            return None
+        counters = self.counters.setdefault(self.key_of.get(num_id, num_id), [])
         while len(counters) <= ilvl:
             counters.append(0)
         counters[ilvl] += 1
         del counters[ilvl + 1:]
-        number = start + counters[ilvl] - 1
-        return NUMBER_FORMATS.get(fmt, str)(number) + "."
+
+        def render(match: re.Match[str]) -> str:
+            index = int(match.group(1)) - 1
+            at = levels.get(index) or level
+            if at.fmt in UNNUMBERED_FORMATS:
+                return ""
+            value = at.start + counters[index] - 1 if index < len(counters) and counters[index] else at.start
+            return NUMBER_FORMATS.get(at.fmt, str)(value)
+
+        return LEVEL_PLACEHOLDER.sub(render, level.text).strip() or None
 
 
 def _blocks(parent) -> Iterator:
@@ -234,34 +278,47 @@ def read_docx(path: Path, data: bytes, builder: DocumentBuilder) -> None:
             continue
         style_id = _val(element, "w:pPr/w:pStyle")
         style_name = styles.name(style_id) if style_id else "Normal"
-        heading = HEADING_STYLE.match(style_name)
-        if style_name.lower() == "title":
-            builder.heading(0, text)
+        num_id, ilvl = _numbering_of(element, style_id, styles)
+        level = _heading_level(element, style_id, style_name, styles)
+        if level is not None:
+            if num_id is not None and level > 0:  # numbered headings: "2.1 Orders"
+                if ilvl is None:
+                    ilvl = numbering.level_of_style(num_id, style_id) or 0
+                number = numbering.number(num_id, ilvl, style_name)
+                if number and number != "-":
+                    text = f"{number} {text}"
+            builder.heading(level, text)
             continue
-        if heading:
-            builder.heading(int(heading.group(1)), text)
-            continue
-        outline = _val(element, "w:pPr/w:outlineLvl")
-        outline_level = int(outline) if outline and outline.isdigit() else styles.inherited(style_id, "outline")
-        if outline_level is not None and outline_level < 9:
-            builder.heading(outline_level + 1, text)
-            continue
-        num_id = _val(element, "w:pPr/w:numPr/w:numId")
-        ilvl_text = _val(element, "w:pPr/w:numPr/w:ilvl")
-        if num_id is None:
-            inherited = styles.inherited(style_id, "num")
-            if inherited:
-                num_id, ilvl_text = inherited
         list_style = LIST_STYLE.match(style_name)
         if num_id is not None or list_style:
-            ilvl = int(ilvl_text) if ilvl_text and ilvl_text.isdigit() else 0
-            if list_style and list_style.group(2) and not ilvl:
-                ilvl = int(list_style.group(2)) - 1
-            if num_id is not None:
-                marker = numbering.marker(num_id, ilvl, style_name)
-            else:
-                marker = numbering.marker(f"style:{style_name}", ilvl, style_name)
+            # "List Bullet 2" nests by its indent, with a list of its own at level 0.
+            style_depth = int(list_style.group(2)) - 1 if list_style and list_style.group(2) else 0
+            marker = numbering.number(num_id if num_id is not None else f"style:{style_name}",
+                                      ilvl or 0, style_name)
             if marker is not None and not (list_style and list_style.group(1).lower() == "continue"):
-                builder.list_item(text, marker=marker, depth=ilvl)
+                builder.list_item(text, marker=marker, depth=ilvl if ilvl else style_depth)
                 continue
         builder.paragraph(text)
+
+
+def _numbering_of(element, style_id: str | None, styles: _Styles) -> tuple[str | None, int | None]:
+    """(numId, ilvl) of a paragraph, from its own properties or its style's."""
+    num_id = _val(element, "w:pPr/w:numPr/w:numId")
+    ilvl = _val(element, "w:pPr/w:numPr/w:ilvl")
+    if num_id is None:
+        inherited = styles.inherited(style_id, "num")
+        if inherited:
+            num_id, ilvl = inherited
+    return num_id, int(ilvl) if ilvl is not None and ilvl.isdigit() else None
+
+
+def _heading_level(element, style_id: str | None, style_name: str, styles: _Styles) -> int | None:
+    """0 for a Title, N for Heading N, else the outline level (custom heading styles)."""
+    if style_name.lower() == "title":
+        return 0
+    heading = HEADING_STYLE.match(style_name)
+    if heading:
+        return int(heading.group(1))
+    outline = _val(element, "w:pPr/w:outlineLvl")
+    level = int(outline) if outline and outline.isdigit() else styles.inherited(style_id, "outline")
+    return level + 1 if level is not None and level < 9 else None

@@ -191,3 +191,62 @@ def test_tracked_changes_read_as_accepted_and_tabs_and_breaks_kept(tmp_path: Pat
     assert doc.sections[0].text == "An order holds at most 100 items."
     assert doc.tables[0].rows == [["limit", "100\tper order\n\n(was 50)"]]
     assert doc.sections[1].text == "limit | 100 per order (was 50)"
+
+
+def _abstract_num(number: int, levels: list[tuple[str, str, str | None]]):
+    """w:abstractNum with one w:lvl per (numFmt, lvlText, pStyle)."""
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), str(number))
+    for ilvl, (fmt, text, style) in enumerate(levels):
+        level = OxmlElement("w:lvl")
+        level.set(qn("w:ilvl"), str(ilvl))
+        for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:pStyle", style), ("w:lvlText", text)):
+            if value is not None:
+                child = OxmlElement(tag)
+                child.set(qn("w:val"), value)
+                level.append(child)
+        abstract.append(level)
+    return abstract
+
+
+def _num(number: int):
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), str(number))
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), str(number))
+    num.append(ref)
+    return num
+
+
+def _number(element, num_id: int, ilvl: int | None) -> None:
+    """Number a w:p or a w:style (both carry w:pPr/w:numPr)."""
+    num_pr = element.get_or_add_pPr().get_or_add_numPr()
+    if ilvl is not None:
+        num_pr.get_or_add_ilvl().val = ilvl
+    num_pr.get_or_add_numId().val = num_id
+
+
+def test_numbered_headings_and_multilevel_lists_render_word_numbers(tmp_path: Path) -> None:
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, _abstract_num(201, [("decimal", "%1", "Heading1"), ("decimal", "%1.%2", "Heading2")]))
+    numbering.insert(0, _abstract_num(202, [("decimal", "%1.", None), ("decimal", "%1.%2.", None),
+                                            ("lowerRoman", "(%3)", None)]))
+    numbering.append(_num(201))
+    numbering.append(_num(202))
+    # The multilevel heading list hangs off the heading styles, as Word's "1 / 1.1" lists do.
+    for style_name in ("Heading 1", "Heading 2"):
+        _number(document.styles[style_name].element, 201, None)
+    document.add_heading("Introduction", 1)
+    document.add_heading("Scope", 2)
+    document.add_heading("Definitions", 2)
+    document.add_heading("Orders", 1)
+    document.add_heading("Creating orders", 2)
+    for text, ilvl in (("validate", 0), ("items", 1), ("prices", 1), ("not negative", 2), ("store", 0)):
+        _number(document.add_paragraph(text)._p, 202, ilvl)
+    path = tmp_path / "numbered.docx"
+    document.save(path)
+    doc = extract(path)
+    assert [s.heading_path for s in doc.sections] == [["2 Orders", "2.1 Creating orders"]]
+    assert "# 1 Introduction\n\n## 1.1 Scope\n\n## 1.2 Definitions\n\n# 2 Orders" in doc.text
+    assert doc.sections[0].text == "1. validate\n  1.1. items\n  1.2. prices\n    (i) not negative\n2. store"
