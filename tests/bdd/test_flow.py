@@ -137,3 +137,10 @@ def test_cli_generate_import_export_execute_and_steps(tmp_path: Path, demo_targe
     assert result["ok"] and result["totals"]["passed"] == 6
     assert Path(result["reports"]["junit"]).exists()
 
+    cases = tmp_path / "run.csv"
+    cases.write_text("ID,Title,Method,Path,Expected Status\nR-1,Health,GET,/health,200\nR-2,Teapot,GET,/health,418\n")
+    ran = runner.invoke(app, ["bdd", "run", str(cases), "--base-url", demo_target, "--target", "no-such-block",
+                              "--out", str(tmp_path / "run"), "--llm", "offline", "--json"])
+    assert ran.exit_code == 1, ran.output  # one scenario fails: CI sees a non-zero exit
+    summary = json.loads(ran.stdout)
+    assert summary["totals"]["passed"] == 1 and summary["failed_scenarios"][0]["scenario"] == "Teapot"

@@ -91,6 +91,27 @@ def test_every_sheet_korean_headers_and_a_csv(tmp_path: Path) -> None:
     assert [(r.id, r.title, r.rows[0].path) for r in csv_result.requirements] == [("C-1", "헬스", "/health")]
 
 
+def test_an_old_xls_workbook_with_merged_cells(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Legacy")
+    sheet.write(0, 0, "old sheet")
+    for col, name in enumerate(["ID", "Feature", "Title", "Method", "Path", "Expected Status"]):
+        sheet.write(2, col, name)
+    sheet.write_merge(3, 4, 1, 1, "Health")  # Feature merged over two rows
+    for row, values in ((3, ["X-1", None, "Up", "GET", "/health", 200]), (4, ["X-2", None, "Docs", "GET", "/docs", 200])):
+        for col, value in enumerate(values):
+            if value is not None:
+                sheet.write(row, col, value)
+    book.save(str(tmp_path / "legacy.xls"))
+    result = read_requirements(tmp_path / "legacy.xls")
+    assert result.errors == []
+    assert [(r.id, r.group, r.rows[0].expected_status) for r in result.requirements] == [
+        ("X-1", "Health", [200]), ("X-2", "Health", [200])]
+    assert "sheet 'Legacy' row 4" in result.requirements[0].source
+
+
 def test_rows_without_ids_get_stable_ids(tmp_path: Path) -> None:
     header = ["Title", "Method", "Path", "Expected Status"]
     first = read_requirements(workbook(tmp_path / "a.xlsx", {"S": [header, ["Health", "GET", "/health", "200"]]}))
