@@ -548,6 +548,13 @@ class _Builder:
         for col in table.columns.values():
             if col.autoincrement:
                 col.type = "integer"
+                if col.min is None or (isinstance(col.min, int | float) and col.min < 1):
+                    col.min = 1  # sequences start at 1 unless told otherwise
+            if col.type in {"integer", "float", "decimal"}:
+                if isinstance(col.default, str):
+                    col.default = _number(col.default)  # mysqldump quotes numbers: DEFAULT '0.00'
+                if col.min is None and "UNSIGNED" in (col.source_type or "").upper():
+                    col.min = 0
             if col.primary_key and len(table.primary_key) == 1:
                 col.unique = True
             if col.enum and col.type in {"integer", "float", "decimal"}:

@@ -102,7 +102,7 @@ def test_mysql(dialect):
     users, posts = schema.tables
     assert users.primary_key == ["id"]
     uid = users.column("id")
-    assert uid.autoincrement and uid.min == 0 and uid.unique
+    assert uid.autoincrement and uid.min == 1 and uid.unique
     assert users.column("email").unique and users.column("email").max_length == 191
     role = users.column("role")
     assert role.type == "string" and role.enum == ["admin", "editor", "viewer"] and role.default == "viewer"
@@ -158,6 +158,20 @@ def test_pg_dump_style_constraints_after_tables():
     assert tickets.column("channel").description == "Where the customer reached us"
     assert tickets.description == "Support tickets"
     assert tickets.column("agent_id").foreign_key == ForeignKey(table="agents", column="id")
+
+
+def test_mysqldump_with_version_comments_locks_and_inserts():
+    path = DATA / "mysqldump_billing.sql"
+    schema = parse_ddl(path.read_text(), source=str(path))
+    customers, invoices = schema.tables
+    assert customers.column("tier").enum == ["free", "pro", "enterprise"]
+    credit = customers.column("credit")
+    assert (credit.precision, credit.scale, credit.min, credit.default) == (12, 4, 0, 0.0)
+    assert customers.column("email").unique
+    assert customers.column("created_at").nullable and customers.column("created_at").type == "datetime"
+    assert (customers.column("born").min, customers.column("born").max) == (1901, 2155)
+    assert invoices.column("customer_id").foreign_key == ForeignKey(table="customers", column="id")
+    assert schema.warnings == []
 
 
 def test_check_shapes_and_identity():
