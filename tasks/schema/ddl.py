@@ -42,7 +42,8 @@ DIALECTS = ("postgres", "mysql", "sqlite")
 
 # sqlglot type name -> (ColumnType, facts, exact). exact=False means "nearest type", which warns.
 _TYPES: dict[str, tuple[str, dict[str, Any], bool]] = {
-    **{t: ("integer", {}, True) for t in ("INT", "BIGINT", "INT128", "INT256", "UBIGINT", "UINT128", "UINT256")},
+    **{t: ("integer", {}, True) for t in ("INT", "BIGINT", "INT128", "INT256")},
+    **{t: ("integer", {"min": 0}, True) for t in ("UINT128", "UINT256")},
     "UINT": ("integer", {"min": 0}, True),
     "UBIGINT": ("integer", {"min": 0}, True),
     "TINYINT": ("integer", {"min": -128, "max": 127}, True),
@@ -129,10 +130,14 @@ def parse_ddl(text: str, dialect: str | None = None, source: str = "<string>") -
             continue
         return _Builder(name, source).build(statements)
     assert first_error is not None
-    if not dialect:
-        first_error.reason += f" (tried dialects {', '.join(order)})"
-        first_error.args = (first_error._render(),)
-    raise first_error
+    if dialect:
+        raise first_error
+    raise SchemaError(
+        f"{first_error.reason} (tried dialects {', '.join(order)})",
+        file=first_error.file,
+        line=first_error.line,
+        column=first_error.column,
+    )
 
 
 def guess_dialect(text: str) -> str:
