@@ -150,8 +150,8 @@ def constrain(table: TableSpec, col: ColumnSpec, name: str, params: dict) -> tup
     if col.unique or single_key(table, col):
         if gen.unique == "native":
             merged["unique"] = True
-        elif gen.unique == "suffix" and col.type == "string":
-            suffix = True
+        elif col.type == "string" and gen.arrow_type(merged) == "string" and name != "id.foreign_key":
+            suffix = True  # the value and a per-row unique suffix: "Springfield-0k3x9a2"
         elif name != "id.foreign_key":
             replacement = UNIQUE_GENERATORS.get(col.type)
             if replacement is None:
@@ -211,7 +211,7 @@ def _column_plan(col: ColumnSpec, name: str, params: dict, how: str, reason: str
         null_rate=null_rate, nullable=col.nullable and not col.primary_key,
         unique=col.unique or key, suffix=suffix,
         max_length=col.max_length if col.type == "string" else None,
-        low_cardinality=gen.low_cardinality, how=how, reason=reason,
+        low_cardinality=gen.low_cardinality and not (suffix or col.unique), how=how, reason=reason,
     )
 
 
@@ -272,7 +272,7 @@ def llm_request(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]]) -> list[
                 "source_type": col.source_type, "description": col.description,
                 "constraints": {k: v for k, v in col.model_dump(include={
                     "min", "max", "min_length", "max_length", "unique", "nullable"}).items()
-                    if v not in (None, False)},
+                    if v is not None and v is not False},
                 "other_columns": [c.name for c in table.columns if c.name != col.name],
             })
     if not asked:

@@ -134,10 +134,11 @@ def regex_to_pattern(regex: str) -> str | None:
         match = _TOKEN.match(body, pos)
         token = match.group(0)
         pos = match.end()
-        if token.startswith("["):
-            symbol = next((s for c, s in _CLASSES if re.fullmatch(c, token)), None)
-            if symbol is None:
-                return None
+        symbol = next((s for c, s in _CLASSES if re.fullmatch(c, token)), None)
+        if symbol is not None:
+            pass
+        elif token.startswith("["):
+            return None
         elif token.startswith("\\"):
             symbol = "\\" + token[1] if token[1] in "#%$?*^&\\" else token[1]
         elif token in ".+*?{}[]":
