@@ -1,0 +1,97 @@
+"""Running shards (threads and child processes give the same file) and checking output."""
+
+from __future__ import annotations
+
+import shutil
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tasks.codegen.mapping import map_schema
+from tasks.codegen.render import render_plan
+from tasks.rows.run import add_listener, remove_listener, run_shard
+from tasks.rows.shards import plan_shards
+from tasks.rows.validate import check_table
+from tasks.schema import read_schema_file
+from tasks.settings import project_root
+from tests.codegen.conftest import POOL_CACHE
+
+SHOP = project_root() / "examples" / "schemas" / "shop.sql"
+ROWS = {"customers": 3000, "products": 50, "orders": 4000, "order_items": 6000}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """The shop schema rendered and written with 2 shards per table (threads)."""
+    root = tmp_path_factory.mktemp("shop")
+    plan = map_schema(read_schema_file(SHOP), ROWS)
+    modules = render_plan(plan, root / "generators", batch_size=1024, pool_cache=str(POOL_CACHE))
+    seen: list[int] = []
+
+    def listener(_table: str, n: int) -> None:
+        seen.append(n)
+
+    add_listener(listener)
+    try:
+        for table in plan.tables:
+            for shard in plan_shards(table.name, table.rows, root / table.name, shards=2, batch_size=1024):
+                run_shard(modules[table.name], shard, seed=9, fmt="parquet", locale="en_US",
+                          pool_cache=str(POOL_CACHE))
+    finally:
+        remove_listener(listener)
+    assert sum(seen) == sum(ROWS.values())  # the CLI's progress bar sees every row
+    return plan, modules, root
+
+
+def test_written_tables_pass_counts_uniqueness_and_foreign_keys(shop):
+    plan, _, root = shop
+    for table in plan.tables:
+        check = check_table(plan, table, root, "parquet")
+        assert check.ok, check.problems
+        assert check.rows_found == ROWS[table.name]
+    orders = check_table(plan, plan.table("orders"), root, "parquet")
+    assert orders.unique_checked == ["id", "order_number"]
+    assert orders.foreign_keys_checked == ["customer_id -> customers.id"]
+
+
+def test_checks_find_duplicates_missing_parents_and_short_files(shop, tmp_path):
+    plan, _, root = shop
+    bad = tmp_path / "bad"
+    shutil.copytree(root, bad)
+    # duplicate the first order's id, point an order at a customer that does not exist
+    path = bad / "orders" / "part-00000.parquet"
+    table = pq.read_table(path)
+    ids = table.column("id").to_pylist()
+    ids[1] = ids[0]
+    customers = table.column("customer_id").to_pylist()
+    customers[5] = 10**9
+    table = table.set_column(0, "id", pa.array(ids, pa.int64())).set_column(1, "customer_id",
+                                                                          pa.array(customers, pa.int64()))
+    pq.write_table(table, path)
+    (bad / "order_items" / "part-00001.parquet").unlink()
+    orders = check_table(plan, plan.table("orders"), bad, "parquet")
+    assert any("1 duplicate" in p for p in orders.problems)
+    assert any("customer_id: 1 value(s) missing" in p for p in orders.problems)
+    items = check_table(plan, plan.table("order_items"), bad, "parquet")
+    assert any("expected 6000 rows" in p for p in items.problems)
+    big = check_table(plan, plan.table("customers"), root, "parquet", max_check_rows=100)
+    assert big.ok and big.unique_checked == [] and big.skipped
+
+
+def test_a_child_process_writes_the_same_file_as_a_thread(shop, tmp_path):
+    plan, modules, root = shop
+    shard = plan_shards("customers", 3000, tmp_path, shards=2, batch_size=1024)[1]
+    result = run_shard(modules["customers"], shard, seed=9, fmt="parquet", locale="en_US",
+                       pool_cache=str(POOL_CACHE), mode="process")
+    assert result.rows == shard.rows and result.peak_rss_bytes > 0
+    assert (tmp_path / "part-00001.parquet").read_bytes() == (root / "customers" / "part-00001.parquet").read_bytes()
+
+
+def test_a_failing_child_process_names_the_module_and_rows(shop, tmp_path):
+    plan, modules, _ = shop
+    shard = plan_shards("customers", 3000, tmp_path, shards=1)[0]
+    with pytest.raises(RuntimeError, match="customers_generator.py failed for rows 0..3000"):
+        run_shard(modules["customers"], shard, seed=9, fmt="parquet", locale="xx_XX",
+                  pool_cache=None, mode="process")
+    assert list(tmp_path.iterdir()) == []
