@@ -79,7 +79,7 @@ def run(
     requirements: list[Path] = typer.Argument(..., help="Requirement files or folders."),
     base_url: str | None = BaseUrlOption,
     target: str = TargetOption,
-    out: Path = typer.Option(Path("bdd-out"), "--out", help="Folder for features/ and reports/."),
+    out: Path = typer.Option(Path("out/bdd"), "--out", help="Folder for features/ and reports/."),
     tags: str | None = TagsOption,
     llm: str | None = LlmOption,
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Scenarios in flight per feature."),
@@ -134,6 +134,11 @@ def generate(
         from flows.bdd import resolve_llm
 
         endpoint = resolve_llm(llm)
+        context = None
+        if not endpoint.offline:
+            from tasks.scenarios.llm import rag_context_provider
+
+            context = rag_context_provider()
         documents = expand_inputs(requirements)
         read = [read_requirements(p) for p in documents]
         groups = group_requirements([r for result in read for r in result.requirements])
@@ -142,7 +147,8 @@ def generate(
         with progress_bars() as hook:
             hook("generate", 0, len(groups))
             for group, members in groups.items():
-                draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken))
+                draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken),
+                                      context=context)
                 result = result.merge(draft_result(draft, out, members))
                 hook("generate", 1)
         payload = result.model_dump(mode="json")

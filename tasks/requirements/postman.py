@@ -65,7 +65,7 @@ def _base_var(data: dict) -> set[str]:
     return names
 
 
-def _url_parts(url: Any, base_vars: set[str]) -> tuple[str, list[tuple[str, str]]]:
+def _url_parts(url: Any) -> tuple[str, list[tuple[str, str]]]:
     if isinstance(url, dict):
         raw = url.get("raw") or ""
         query = [(str(q.get("key", "")), str(q.get("value", "") or "")) for q in url.get("query", []) or [] if not q.get("disabled")]
@@ -76,8 +76,9 @@ def _url_parts(url: Any, base_vars: set[str]) -> tuple[str, list[tuple[str, str]
     raw_no_query, _, query_text = raw.partition("?")
     if not query and query_text:
         query = parse_qsl(query_text, keep_blank_values=True)
-    lead = re.match(r"^\{\{\s*([^{}]+?)\s*\}\}", raw_no_query)
-    if lead and (lead.group(1) in base_vars):
+    lead = re.match(r"^\{\{\s*([^{}]+?)\s*\}\}(?=/|$)", raw_no_query)
+    if lead and not lead.group(1).startswith("$"):
+        # a URL that starts with a variable starts with the host: the target's base URL stands in
         path = raw_no_query[lead.end():]
     elif re.match(r"^https?://", raw_no_query):
         parts = urlsplit(raw_no_query)
@@ -138,7 +139,7 @@ def _row(item: dict, inherited_auth: dict | None, base_vars: set[str], where: st
     method = str(request.get("method", "GET")).upper()
     if method not in METHODS:
         raise ValueError(f"unknown HTTP method {method!r}")
-    path, query = _url_parts(request.get("url"), base_vars)
+    path, query = _url_parts(request.get("url"))
     headers, notes = _auth_headers(request.get("auth") or inherited_auth)
     for header in request.get("header", []) or []:
         if isinstance(header, dict) and not header.get("disabled") and header.get("key"):
