@@ -4,15 +4,23 @@ OpenAPI document)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from blocks.target_api import TargetAPI
-from tasks.execution.http import Exchange, HttpSession, Response, StepError, StepFailed
+from tasks.execution.http import (
+    Exchange,
+    HttpSession,
+    Response,
+    ScenarioTimeout,
+    StepError,
+    StepFailed,
+)
 from tasks.execution.values import parse_json, substitute
 
 
@@ -25,22 +33,22 @@ class RunShared:
     openapi_source: str | Path | None = None
     _openapi: Any = None
     _openapi_error: str | None = None
-    _openapi_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _openapi_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def openapi(self) -> dict[str, Any]:
+    def openapi(self) -> dict[str, Any]:
         """The target's OpenAPI document: fetched from `<base_url>/openapi.json` (or read
         from the path given) once per run, whatever the number of scenarios asking."""
-        async with self._openapi_lock:
+        with self._openapi_lock:
             if self._openapi is None and self._openapi_error is None:
                 try:
-                    self._openapi = await self._load_openapi()
+                    self._openapi = self._load_openapi()
                 except Exception as exc:  # remembered: every step that needs it says why
                     self._openapi_error = str(exc)
         if self._openapi_error is not None:
             raise StepError(f"no OpenAPI document: {self._openapi_error}")
         return self._openapi
 
-    async def _load_openapi(self) -> dict[str, Any]:
+    def _load_openapi(self) -> dict[str, Any]:
         source = self.openapi_source
         if source is not None and not str(source).startswith(("http://", "https://")):
             path = Path(source)
@@ -51,7 +59,7 @@ class RunShared:
                 return yaml.safe_load(text)
             return json.loads(text)
         url = str(source) if source else urljoin(self.target.base_url.rstrip("/") + "/", "openapi.json")
-        response, _, _ = await self.session.send(
+        response, _, _ = self.session.send(
             "GET", url, headers=dict(self.target.headers), params=[], content=None
         )
         if response.status != 200:
@@ -75,6 +83,7 @@ class ScenarioContext:
     exchanges: list[Exchange] = field(default_factory=list)
     last_exchange: Exchange | None = None
     retries: int = 0
+    deadline: float | None = None  # time.monotonic() by which the scenario must end
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -118,7 +127,16 @@ class ScenarioContext:
 
     # ---- requests -------------------------------------------------------------
 
-    async def send(self, method: str, path: str, body: Any = _UNSET) -> Response:
+    def sleep(self, seconds: float) -> None:
+        """Wait, but never past the scenario's deadline."""
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= seconds:
+                time.sleep(max(left, 0))
+                raise ScenarioTimeout("the scenario's time ran out")
+        time.sleep(seconds)
+
+    def send(self, method: str, path: str, body: Any = _UNSET) -> Response:
         """Send the request built so far; query parameters and body apply to this one only."""
         if body is _UNSET:
             body = self.body
@@ -132,8 +150,13 @@ class ScenarioContext:
                 if not any(k.lower() == "content-type" for k in headers):
                     headers["Content-Type"] = "application/json"
         try:
-            response, exchange, retries = await self.shared.session.send(
-                method, self.url(path), headers=headers, params=list(self.query), content=content
+            response, exchange, retries = self.shared.session.send(
+                method,
+                self.url(path),
+                headers=headers,
+                params=list(self.query),
+                content=content,
+                deadline=self.deadline,
             )
         except StepError as exc:
             if exc.exchange is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,12 @@ def feature_files(paths: Iterable[Path | str]) -> list[Path]:
         else:
             out.append(path)
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=4096)
+def _bind(text: str) -> StepMatch | None:
+    """CATALOGUE.match, remembered: suites repeat the same sentences many times."""
+    return CATALOGUE.match(text)
 
 
 def _index_ast(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -142,7 +149,7 @@ def parse_feature(text: str, uri: str, registry: StepRegistry = CATALOGUE) -> tu
             )
             where = f"{uri}:{line}" if line else uri
             try:
-                found = registry.match(text_)
+                found = _bind(text_) if registry is CATALOGUE else registry.match(text_)
             except AmbiguousStep as exc:
                 problems.append(f"{where}: {exc}")
                 continue

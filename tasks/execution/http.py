@@ -8,7 +8,6 @@ reason to try again. A step that needed a retry is marked flaky.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Iterable
@@ -93,8 +92,12 @@ class Redactor:
         return self.text(text)
 
 
+class ScenarioTimeout(StepError):
+    """The scenario ran out of time (its deadline passed before or during a request)."""
+
+
 class HttpSession:
-    """One `httpx.AsyncClient` shared by every scenario of a run."""
+    """One `httpx.Client` (HTTP/1.1 keep-alive pool) shared by every scenario thread of a run."""
 
     def __init__(
         self,
@@ -108,13 +111,14 @@ class HttpSession:
     ) -> None:
         self.body_cap = body_cap
         self.hosts = {h.lower() for h in hosts}
+        self.timeout = timeout
         self.transport_retries = transport_retries
         self.redactor = redactor or Redactor(())
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self.client = httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+        self.client = httpx.Client(timeout=timeout, limits=limits, follow_redirects=False)
 
-    async def aclose(self) -> None:
-        await self.client.aclose()
+    def close(self) -> None:
+        self.client.close()
 
     def check_host(self, url: str) -> None:
         parts = urlsplit(url)
@@ -129,7 +133,7 @@ class HttpSession:
             f"({', '.join(sorted(self.hosts)) or 'none'})"
         )
 
-    async def send(
+    def send(
         self,
         method: str,
         url: str,
@@ -137,24 +141,42 @@ class HttpSession:
         headers: dict[str, str],
         params: list[tuple[str, str]],
         content: bytes | None,
+        deadline: float | None = None,
     ) -> tuple[Response, Exchange, int]:
-        """Send one request; returns the response, its summary and how many retries it took."""
+        """Send one request; returns the response, its summary and how many retries it took.
+
+        `deadline` (a time.monotonic() value) caps the request's timeout, so a
+        scenario never outlives its own time limit waiting for an answer.
+        """
         self.check_host(url)
         exchange = Exchange(
             request={
                 "method": method,
-                "url": self.redactor.text(str(httpx.URL(url, params=params) if params else url)),
+                "url": self.redactor.text(str(httpx.URL(url, params=params)) if params else url),
                 "headers": self.redactor.headers(headers.items()),
                 "body": self.redactor.body(content, self.body_cap),
             }
         )
         attempt = 0
         while True:
+            timeout = self.timeout
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ScenarioTimeout("the scenario's time ran out")
+                timeout = min(timeout, left)
             started = time.perf_counter()
             try:
-                reply = await self.client.request(method, url, headers=headers, params=params or None, content=content)
+                reply = self.client.request(
+                    method, url, headers=headers, params=params or None, content=content, timeout=timeout
+                )
                 body = reply.content
             except httpx.TransportError as exc:
+                if deadline is not None and time.monotonic() >= deadline:
+                    exchange.response = {"error": "no answer before the scenario's deadline"}
+                    error = ScenarioTimeout("the scenario's time ran out")
+                    error.exchange = exchange
+                    raise error from exc
                 if attempt >= self.transport_retries:
                     kind = type(exc).__name__
                     exchange.response = {"error": f"{kind}: {self.redactor.text(str(exc))}"}
@@ -165,7 +187,7 @@ class HttpSession:
                     error.exchange = exchange
                     raise error from exc
                 attempt += 1
-                await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(min(0.05 * 2**attempt, 1.0))
                 continue
             elapsed_ms = (time.perf_counter() - started) * 1000
             response = Response(reply.status_code, reply.headers, body, elapsed_ms)

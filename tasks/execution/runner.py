@@ -1,18 +1,22 @@
 """Run bound scenarios against the target API, concurrently, on one HTTP client.
 
-asyncio with one `httpx.AsyncClient` (HTTP/1.1 keep-alive, as many pooled
-connections as scenarios in flight) was measured against threads with one
-`httpx.Client` in profiling/bench_bdd.py; see its notes. Each scenario has its
-own variables and request state, a deadline of its own, and stops at its first
-failing step (the rest are skipped, as in Cucumber).
+Scenarios run on a pool of `concurrency` threads sharing one `httpx.Client`
+(HTTP/1.1 keep-alive, one pooled connection per thread). Threads were measured
+against asyncio with one `httpx.AsyncClient` (profiling/bench_bdd.py
+--compare-clients): on this kind of machine the synchronous client costs about
+half the CPU per request, and a bdd run is CPU-bound on the client and the
+API under test together, so threads finish sooner at every concurrency.
+
+Each scenario has its own variables and request state and a deadline: no
+request waits past it and a poll never sleeps past it. A scenario stops at its
+first failing step (the rest are skipped, as in Cucumber).
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,14 @@ from typing import Any
 from blocks.target_api import TargetAPI
 from tasks.execution.context import RunShared, ScenarioContext
 from tasks.execution.features import PlannedScenario, load_features
-from tasks.execution.http import BODY_CAP, HttpSession, Redactor, StepError, StepFailed
+from tasks.execution.http import (
+    BODY_CAP,
+    HttpSession,
+    Redactor,
+    ScenarioTimeout,
+    StepError,
+    StepFailed,
+)
 from tasks.execution.results import RunResult, ScenarioResult, StepResult
 
 OnResult = Callable[[ScenarioResult], Any]
@@ -42,12 +53,12 @@ def execute_features(
     """Parse, bind and run the scenarios of `paths`; raises FeatureError before running
     anything if a file does not parse or a step matches no catalogue step.
 
-    `on_result` is called (in the calling thread's event loop) as each scenario ends.
+    `on_result` is called in the calling thread as each scenario ends (for progress bars).
     `openapi` is a path or URL of the target's OpenAPI document; by default
     `<base_url>/openapi.json`, fetched once, the first time a step needs it.
     """
     scenarios = load_features(paths, tags)
-    coroutine = run_scenarios(
+    return run_scenarios(
         scenarios,
         target,
         concurrency=concurrency,
@@ -58,32 +69,9 @@ def execute_features(
         openapi=openapi,
         body_cap=body_cap,
     )
-    return _run_sync(coroutine)
 
 
-def _run_sync(coroutine: Any) -> Any:
-    """asyncio.run, also from a thread that already runs an event loop (a notebook, an async flow)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # handed back to the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="qaflow-bdd-run")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-async def run_scenarios(
+def run_scenarios(
     scenarios: Iterable[PlannedScenario],
     target: TargetAPI,
     *,
@@ -95,6 +83,7 @@ async def run_scenarios(
     openapi: str | Path | None = None,
     body_cap: int = BODY_CAP,
 ) -> RunResult:
+    """Run already bound scenarios; results come back in the order the scenarios were given."""
     planned = list(scenarios)
     concurrency = max(1, int(concurrency))
     redactor = Redactor(target.secret_values())
@@ -110,31 +99,37 @@ async def run_scenarios(
     started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     started = time.perf_counter()
     results: list[ScenarioResult | None] = [None] * len(planned)
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(len(planned)):
-        queue.put_nowait(index)
 
-    async def worker() -> None:
-        while True:
-            try:
-                index = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            result = await run_scenario(planned[index], shared, scenario_timeout, dict(variables or {}), redactor)
-            results[index] = result
-            if on_result is not None:
-                on_result(result)
+    def one(index: int) -> ScenarioResult:
+        return run_scenario(planned[index], shared, scenario_timeout, dict(variables or {}), redactor)
 
     try:
-        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(planned)) or 1)))
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qaflow-bdd") as pool:
+            # at most 2 x concurrency scenarios queued at once: memory stays flat for big runs
+            pending: dict[Future[ScenarioResult], int] = {}
+            queue = iter(range(len(planned)))
+            for index in queue:
+                pending[pool.submit(one, index)] = index
+                if len(pending) >= 2 * concurrency:
+                    break
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    results[index] = future.result()
+                    if on_result is not None:
+                        on_result(results[index])
+                    following = next(queue, None)
+                    if following is not None:
+                        pending[pool.submit(one, following)] = following
     finally:
-        await session.aclose()
+        session.close()
     run = RunResult(scenarios=[r for r in results if r is not None], base_url=target.base_url, started_at=started_at)
     run.recount(time.perf_counter() - started)
     return run
 
 
-async def run_scenario(
+def run_scenario(
     plan: PlannedScenario,
     shared: RunShared,
     timeout: float,
@@ -158,7 +153,7 @@ async def run_scenario(
     status = "passed"
     scenario_error: str | None = None
     started = time.perf_counter()
-    deadline = started + timeout
+    ctx.deadline = time.monotonic() + timeout
     for planned, result in zip(plan.steps, steps, strict=True):
         ctx.exchanges = []
         retries_before = ctx.retries
@@ -168,16 +163,14 @@ async def run_scenario(
         elif planned.match.step.needs == "data_table":
             kwargs["data_table"] = planned.data_table
         step_started = time.perf_counter()
-        remaining = deadline - step_started
         try:
-            if remaining <= 0:
-                raise TimeoutError
-            async with asyncio.timeout(remaining):
-                await planned.match.step.func(ctx, **kwargs)
+            if time.monotonic() >= ctx.deadline:
+                raise ScenarioTimeout("the scenario's time ran out")
+            planned.match.step.func(ctx, **kwargs)
             result.status = "passed"
         except StepFailed as exc:
             result.status, result.error = "failed", redactor.text(str(exc))
-        except TimeoutError:
+        except ScenarioTimeout:
             result.status = "error"
             result.error = scenario_error = f"scenario timed out after {timeout:g} s"
         except StepError as exc:

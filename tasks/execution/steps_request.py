@@ -6,7 +6,6 @@ requests; query parameters and a body apply to the next request only.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from tasks.execution.context import ScenarioContext
@@ -25,7 +24,7 @@ POLL_INTERVAL_S = 0.25
     doc="Send later requests to this base URL (default: the target API block's). Its host must be allowed.",
     example='Given the base URL is "http://127.0.0.1:8000"',
 )
-async def base_url(ctx: ScenarioContext, url: str) -> None:
+def base_url(ctx: ScenarioContext, url: str) -> None:
     ctx.base_url = ctx.text(url)
     ctx.shared.session.check_host(ctx.base_url)
 
@@ -36,7 +35,7 @@ async def base_url(ctx: ScenarioContext, url: str) -> None:
     doc="Set a variable, used later as ${name}.",
     example='Given the variable "email" is "ann-${uuid}@example.com"',
 )
-async def set_variable(ctx: ScenarioContext, name: str, value: str) -> None:
+def set_variable(ctx: ScenarioContext, name: str, value: str) -> None:
     ctx.variables[name] = ctx.text(value)
 
 
@@ -46,7 +45,7 @@ async def set_variable(ctx: ScenarioContext, name: str, value: str) -> None:
     doc="Add the credentials of this auth profile of the target API block to every later request.",
     example='Given I am authenticated as "admin"',
 )
-async def authenticated(ctx: ScenarioContext, profile: str) -> None:
+def authenticated(ctx: ScenarioContext, profile: str) -> None:
     name = ctx.text(profile)
     profiles = ctx.shared.target.auth_profiles
     if name not in profiles:
@@ -61,7 +60,7 @@ async def authenticated(ctx: ScenarioContext, profile: str) -> None:
     doc="Send this header with every later request of the scenario.",
     example='Given the request header "Accept-Language" is "ko-KR"',
 )
-async def request_header(ctx: ScenarioContext, name: str, value: str) -> None:
+def request_header(ctx: ScenarioContext, name: str, value: str) -> None:
     ctx.headers[ctx.text(name)] = ctx.text(value)
 
 
@@ -72,7 +71,7 @@ async def request_header(ctx: ScenarioContext, name: str, value: str) -> None:
     doc="Query parameters of the next request, from a table of name | value rows (a header row 'name | value' is skipped).",
     example="Given the query parameters are:\n  | page | 2 |\n  | size | 10 |",
 )
-async def query_parameters(ctx: ScenarioContext, data_table: list[list[str]]) -> None:
+def query_parameters(ctx: ScenarioContext, data_table: list[list[str]]) -> None:
     rows = data_table
     if rows and [c.strip().lower() for c in rows[0]] == ["name", "value"]:
         rows = rows[1:]
@@ -89,7 +88,7 @@ async def query_parameters(ctx: ScenarioContext, data_table: list[list[str]]) ->
     doc="JSON body of the next request (a doc string).",
     example='Given the request body is:\n  """json\n  {"name": "Ann"}\n  """',
 )
-async def request_body(ctx: ScenarioContext, doc_string: str) -> None:
+def request_body(ctx: ScenarioContext, doc_string: str) -> None:
     ctx.body = ctx.json(doc_string, "the request body")
 
 
@@ -99,7 +98,7 @@ async def request_body(ctx: ScenarioContext, doc_string: str) -> None:
     doc="JSON body of the next request, read from a file relative to the feature file.",
     example='Given the request body is loaded from "bodies/new_user.json"',
 )
-async def request_body_file(ctx: ScenarioContext, file: str) -> None:
+def request_body_file(ctx: ScenarioContext, file: str) -> None:
     path = ctx.path(file)
     try:
         text = path.read_text(encoding="utf-8")
@@ -114,8 +113,8 @@ async def request_body_file(ctx: ScenarioContext, file: str) -> None:
     doc="Send the request built so far (method GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS).",
     example='When I send a GET request to "/users/${user_id}"',
 )
-async def send(ctx: ScenarioContext, METHOD: str, path: str) -> None:
-    await ctx.send(METHOD, path)
+def send(ctx: ScenarioContext, METHOD: str, path: str) -> None:
+    ctx.send(METHOD, path)
 
 
 @REQUEST.step(
@@ -125,8 +124,8 @@ async def send(ctx: ScenarioContext, METHOD: str, path: str) -> None:
     doc="Send a request with this JSON body (a doc string).",
     example='When I send a POST request to "/users" with body:\n  """json\n  {"name": "Ann", "email": "ann@example.com"}\n  """',
 )
-async def send_with_body(ctx: ScenarioContext, METHOD: str, path: str, doc_string: str) -> None:
-    await ctx.send(METHOD, path, ctx.json(doc_string, "the request body"))
+def send_with_body(ctx: ScenarioContext, METHOD: str, path: str, doc_string: str) -> None:
+    ctx.send(METHOD, path, ctx.json(doc_string, "the request body"))
 
 
 @REQUEST.step(
@@ -135,14 +134,14 @@ async def send_with_body(ctx: ScenarioContext, METHOD: str, path: str, doc_strin
     doc=f"Repeat a request ({POLL_INTERVAL_S} s apart) until the JSON value at the path equals the given JSON.",
     example='When I poll GET "/orders/${order_id}" until the response JSON at "$.status" is "shipped" within 10 attempts',
 )
-async def poll(ctx: ScenarioContext, METHOD: str, path: str, jsonpath: str, json: str, n: str) -> None:
+def poll(ctx: ScenarioContext, METHOD: str, path: str, jsonpath: str, json: str, n: str) -> None:
     expected = ctx.json(json, "the expected value")
     attempts = int(ctx.text(n))
     body = ctx.body
     last: object = "no response"
     for attempt in range(attempts):
         ctx.body = body
-        response = await ctx.send(METHOD, path)
+        response = ctx.send(METHOD, path)
         try:
             found = find(jsonpath, response.json(), ctx)
         except StepFailed:
@@ -151,7 +150,7 @@ async def poll(ctx: ScenarioContext, METHOD: str, path: str, jsonpath: str, json
             return
         last = found.value if found is not None else f"nothing at {jsonpath} (status {response.status})"
         if attempt + 1 < attempts:
-            await asyncio.sleep(POLL_INTERVAL_S)
+            ctx.sleep(POLL_INTERVAL_S)
     raise StepFailed(
         f"{jsonpath} never became {_dumps(expected)} in {attempts} attempts; last value: {_dumps(last)}"
     )

@@ -50,7 +50,7 @@ def _at(ctx: ScenarioContext, jsonpath: str) -> Any:
     doc="The HTTP status of the last response.",
     example="Then the response status should be 200",
 )
-async def status_is(ctx: ScenarioContext, code: str) -> None:
+def status_is(ctx: ScenarioContext, code: str) -> None:
     response = ctx.last_response()
     expected = int(ctx.text(code))
     if response.status != expected:
@@ -63,7 +63,7 @@ async def status_is(ctx: ScenarioContext, code: str) -> None:
     doc="The HTTP status is one of a list, written [200, 201] or 200, 201.",
     example="Then the response status should be one of [200, 201]",
 )
-async def status_in(ctx: ScenarioContext, codes: str) -> None:
+def status_in(ctx: ScenarioContext, codes: str) -> None:
     response = ctx.last_response()
     allowed = [int(c) for c in re.findall(r"\d{3}", codes)]
     if response.status not in allowed:
@@ -76,7 +76,7 @@ async def status_in(ctx: ScenarioContext, codes: str) -> None:
     doc="A response header (name case-insensitive) contains the text.",
     example='Then the response header "content-type" should contain "application/json"',
 )
-async def header_contains(ctx: ScenarioContext, name: str, text: str) -> None:
+def header_contains(ctx: ScenarioContext, name: str, text: str) -> None:
     response = ctx.last_response()
     header, wanted = ctx.text(name), ctx.text(text)
     values = response.headers.get_list(header)
@@ -92,7 +92,7 @@ async def header_contains(ctx: ScenarioContext, name: str, text: str) -> None:
     doc="The last request took less than this many milliseconds (sending to the end of the body).",
     example="Then the response time should be less than 500 ms",
 )
-async def time_below(ctx: ScenarioContext, ms: str) -> None:
+def time_below(ctx: ScenarioContext, ms: str) -> None:
     response = ctx.last_response()
     if response.elapsed_ms >= float(ms):
         raise StepFailed(f"expected a response time below {ms} ms, got {response.elapsed_ms:.1f} ms")
@@ -104,7 +104,7 @@ async def time_below(ctx: ScenarioContext, ms: str) -> None:
     doc="The JSON value at the JSONPath equals this JSON literal (several matches compare as a list).",
     example='Then the response JSON at "$.email" should be "ann@example.com"',
 )
-async def json_equals(ctx: ScenarioContext, jsonpath: str, json: str) -> None:
+def json_equals(ctx: ScenarioContext, jsonpath: str, json: str) -> None:
     expected = ctx.json(json, "the expected value")
     actual = _at(ctx, jsonpath).value
     if not equal(expected, actual):
@@ -117,7 +117,7 @@ async def json_equals(ctx: ScenarioContext, jsonpath: str, json: str) -> None:
     doc="The JSONPath matches something (null counts as present).",
     example='Then the response JSON at "$.id" should exist',
 )
-async def json_exists(ctx: ScenarioContext, jsonpath: str) -> None:
+def json_exists(ctx: ScenarioContext, jsonpath: str) -> None:
     _at(ctx, jsonpath)
 
 
@@ -127,7 +127,7 @@ async def json_exists(ctx: ScenarioContext, jsonpath: str) -> None:
     doc="The JSONPath matches nothing.",
     example='Then the response JSON at "$.password" should not exist',
 )
-async def json_absent(ctx: ScenarioContext, jsonpath: str) -> None:
+def json_absent(ctx: ScenarioContext, jsonpath: str) -> None:
     found = find(jsonpath, ctx.last_response().json(), ctx)
     if found is not None:
         raise StepFailed(f"expected nothing at {ctx.text(jsonpath)}, got {_show(found.value)}")
@@ -139,7 +139,7 @@ async def json_absent(ctx: ScenarioContext, jsonpath: str) -> None:
     doc="The value at the JSONPath (as text) matches the regular expression (re.search).",
     example='Then the response JSON at "$.created_at" should match "^\\d{4}-\\d{2}-\\d{2}"',
 )
-async def json_matches(ctx: ScenarioContext, jsonpath: str, regex: str) -> None:
+def json_matches(ctx: ScenarioContext, jsonpath: str, regex: str) -> None:
     value = _at(ctx, jsonpath).value
     pattern = _regex(regex)
     text = value if isinstance(value, str) else json.dumps(value)
@@ -161,7 +161,7 @@ def _regex(regex: str) -> re.Pattern[str]:
     doc="The value at the JSONPath has this JSON type: string, number, integer, boolean, array, object or null.",
     example='Then the response JSON at "$.items" should be an array',
 )
-async def json_is_type(ctx: ScenarioContext, jsonpath: str, type: str) -> None:
+def json_is_type(ctx: ScenarioContext, jsonpath: str, type: str) -> None:
     value = _at(ctx, jsonpath).value
     if not TYPE_CHECKS[type](value):
         raise StepFailed(f"at {ctx.text(jsonpath)}: expected a {type}, got {json_type(value)} {_show(value, 100)}")
@@ -173,7 +173,7 @@ async def json_is_type(ctx: ScenarioContext, jsonpath: str, type: str) -> None:
     doc="The array at the JSONPath (or the number of matches of a wildcard path) has exactly n items.",
     example='Then the response JSON at "$.items" should have 10 items',
 )
-async def json_count(ctx: ScenarioContext, jsonpath: str, n: str) -> None:
+def json_count(ctx: ScenarioContext, jsonpath: str, n: str) -> None:
     found = find(jsonpath, ctx.last_response().json(), ctx)
     expected = int(ctx.text(n))
     if found is None:
@@ -193,7 +193,7 @@ async def json_count(ctx: ScenarioContext, jsonpath: str, n: str) -> None:
     doc='The body contains this partial JSON: listed keys must match, others are ignored; "#string", "#number", "#uuid", "#ignore" match by kind.',
     example='Then the response body should contain:\n  """json\n  {"id": "#number", "name": "Ann"}\n  """',
 )
-async def body_contains(ctx: ScenarioContext, doc_string: str) -> None:
+def body_contains(ctx: ScenarioContext, doc_string: str) -> None:
     expected = ctx.json(doc_string, "the expected body")
     actual = ctx.last_response().json()
     problems = partial_mismatches(expected, actual)
@@ -224,7 +224,7 @@ def _schema_validator(path: Path, mtime: float) -> Any:
     doc="The body is valid against a JSON Schema file (path relative to the feature file).",
     example='Then the response should match the JSON schema "schemas/user.json"',
 )
-async def matches_schema(ctx: ScenarioContext, file: str) -> None:
+def matches_schema(ctx: ScenarioContext, file: str) -> None:
     path = ctx.path(file).resolve()
     try:
         mtime = path.stat().st_mtime
@@ -244,8 +244,8 @@ async def matches_schema(ctx: ScenarioContext, file: str) -> None:
     doc="The status is documented for the operation and the body matches its response schema (the target's /openapi.json).",
     example='Then the response should conform to the OpenAPI operation "get_user"',
 )
-async def conforms_to_openapi(ctx: ScenarioContext, operationId: str) -> None:
-    document = await ctx.shared.openapi()
+def conforms_to_openapi(ctx: ScenarioContext, operationId: str) -> None:
+    document = ctx.shared.openapi()
     problems = conformance_problems(document, ctx.text(operationId), ctx.last_response())
     if problems:
         raise StepFailed("; ".join(problems))
@@ -257,7 +257,7 @@ async def conforms_to_openapi(ctx: ScenarioContext, operationId: str) -> None:
     doc="Keep the value at the JSONPath as a variable for later steps (${name}).",
     example='And I save the response JSON at "$.id" as "user_id"',
 )
-async def save_json(ctx: ScenarioContext, jsonpath: str, name: str) -> None:
+def save_json(ctx: ScenarioContext, jsonpath: str, name: str) -> None:
     ctx.variables[ctx.text(name)] = _at(ctx, jsonpath).value
 
 
@@ -267,7 +267,7 @@ async def save_json(ctx: ScenarioContext, jsonpath: str, name: str) -> None:
     doc="Keep a response header's value as a variable for later steps (${var}).",
     example='And I save the response header "Location" as "user_url"',
 )
-async def save_header(ctx: ScenarioContext, name: str, var: str) -> None:
+def save_header(ctx: ScenarioContext, name: str, var: str) -> None:
     header = ctx.text(name)
     value = ctx.last_response().headers.get(header)
     if value is None:
