@@ -28,6 +28,8 @@ MAX_HEADING_LEVELS = 6
 MARGIN_LINES = 2          # lines at the top and bottom of a page that may be header/footer
 REPEATED_SHARE = 0.6      # ... and are, when they repeat on this share of pages (3 at least)
 DIGITS = re.compile(r"\d+")
+MULTI_COLUMN_MIN_LINES = 6  # a page is set in columns when this many lines, and
+MULTI_COLUMN_SHARE = 0.4    # this share of its lines, hold two runs of prose side by side
 
 
 def _open(path: Path, data: bytes):
@@ -90,6 +92,10 @@ def read_pdf(path: Path, data: bytes, builder: DocumentBuilder) -> None:
         try:
             try:
                 text = page.extract_text(extraction_mode="layout")
+                if _looks_multi_column(text):
+                    # Layout mode sets columns side by side on one line; the content
+                    # stream's own order reads them one after the other.
+                    text = page.extract_text()
             except Exception:  # layout mode is the pickier one; plain mode still has the text
                 text = page.extract_text()
             pages.append((text or "", _runs(page)))
@@ -126,6 +132,21 @@ def read_pdf(path: Path, data: bytes, builder: DocumentBuilder) -> None:
     builder.end_page()
     if empty_pages:
         builder.warn(f"{path}: {empty_pages} of {len(pages)} page(s) have no text layer (scanned?)")
+
+
+def _is_prose(cell: str) -> bool:
+    return len(cell) >= 20 and cell.count(" ") >= 3
+
+
+def _looks_multi_column(text: str) -> bool:
+    """A page set in two or more text columns, not a table: most lines split into cells
+    that are all running prose."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    columned = sum(
+        1 for line in lines
+        if len(cells := COLUMN_GAP.split(line)) >= 2 and all(_is_prose(cell) for cell in cells)
+    )
+    return columned >= MULTI_COLUMN_MIN_LINES and columned >= MULTI_COLUMN_SHARE * len(lines)
 
 
 def _margin_key(line: str) -> str:

@@ -177,3 +177,24 @@ def test_two_page_documents_keep_their_first_lines(tmp_path: Path) -> None:
     path = tmp_path / "short.pdf"
     pdf.output(str(path))
     assert extract(path).text.count("Demo API - internal") == 2  # too few pages to call it a header
+
+
+def test_a_two_column_page_reads_column_by_column_not_as_a_table(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Release overview", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    left = " ".join(f"Left sentence {i} is about orders and users." for i in range(80))
+    right = " ".join(f"Right sentence {i} is about tokens and pages." for i in range(60))
+    with pdf.text_columns(ncols=2, gutter=10) as columns:
+        columns.write(text=left + "\n\n" + right)
+    path = tmp_path / "columns.pdf"
+    pdf.output(str(path))
+    doc = extract(path)
+    assert doc.tables == []
+    assert doc.headings() == [["Release overview"]]
+    flat = " ".join(doc.text.split())
+    order = [flat.index(f"Left sentence {i} ") for i in range(80)]
+    assert order == sorted(order)  # the left column is read top to bottom, whole
+    assert flat.index("Left sentence 79 ") < flat.index("Right sentence 0 ")
