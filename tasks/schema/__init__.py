@@ -52,7 +52,8 @@ def read_schema_file(path: str | Path, dialect: str | None = None) -> SchemaSpec
         from tasks.schema.sample import infer_from_sample
 
         return infer_from_sample(path)
-    head = path.read_bytes()[:4]
+    with path.open("rb") as handle:
+        head = handle.read(4)
     if head == b"PAR1":
         from tasks.schema.sample import infer_from_sample
 

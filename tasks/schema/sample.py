@@ -78,7 +78,8 @@ def infer_from_sample(
     if max_rows <= 0:
         raise SchemaError(f"max_rows must be positive, got {max_rows}", file=source)
     warnings: list[str] = []
-    is_parquet = path.suffix.lower() in {".parquet", ".pq"} or path.read_bytes()[:4] == b"PAR1"
+    with path.open("rb") as handle:
+        is_parquet = path.suffix.lower() in {".parquet", ".pq"} or handle.read(4) == b"PAR1"
     data = _read_parquet(path, max_rows) if is_parquet else _read_csv(path, max_rows, warnings)
     name = table or path.name.split(".")[0]
     if data.num_rows == 0:
