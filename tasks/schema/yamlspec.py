@@ -40,11 +40,16 @@ KeyPath = tuple[str | int, ...]
 
 def load_yaml_spec(spec: str | Path, source: str | None = None) -> SchemaSpec:
     """Read a spec from a path, or from YAML text (a str with a newline, or no such file)."""
-    if isinstance(spec, Path) or ("\n" not in spec and Path(spec).is_file()):
+    looks_like_path = isinstance(spec, Path) or (
+        "\n" not in spec and (Path(spec).is_file() or spec.lower().endswith((".yaml", ".yml", ".json")))
+    )
+    if looks_like_path:
         path = Path(spec)
         source = source or str(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise SchemaError("no such file", file=source) from None
         except OSError as error:
             raise SchemaError(f"cannot read: {error.strerror or error}", file=source) from None
     else:

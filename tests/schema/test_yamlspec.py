@@ -75,6 +75,11 @@ def test_reads_from_a_path(tmp_path):
     assert load_yaml_spec(str(path)).tables == load_yaml_spec(SPEC).tables
 
 
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(SchemaError, match=r"nope\.yaml: no such file"):
+        load_yaml_spec(str(tmp_path / "nope.yaml"))
+
+
 def test_example_spec_reads():
     schema = load_yaml_spec(EXAMPLES / "customers.qaflow.yaml")
     customers = schema.tables[0]
