@@ -19,6 +19,7 @@ from tasks.documents.errors import DocumentError
 
 MERGE_REF = re.compile(r"^([A-Z]+)(\d+):([A-Z]+)(\d+)$")
 CSV_DELIMITERS = ",;\t|"
+MAX_CELL_CHARS = 16 * 1024 * 1024
 
 
 def cell_text(value: object) -> str:
@@ -181,6 +182,8 @@ def read_csv(text: str, builder: DocumentBuilder) -> None:
     except csv.Error:
         dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
     rows: list[tuple[int, list[str]]] = []
+    # A Body cell may hold a large JSON document; the csv module's default cap is 128 KiB.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         for values in reader:
