@@ -193,7 +193,7 @@ class _Reader:
             col.type, col.source_type = "json", "any"
             self.warnings.append(f"{table}.{name}: no type given; generating it as json")
             return col
-        schema = self._unwrap_nullable(schema, pointer, col)
+        schema = self._unwrap_nullable(table, schema, pointer, col)
         types = self._types(schema, pointer, col, table)
         json_type = types[0] if types else None
         fmt = schema.get("format")
@@ -227,7 +227,7 @@ class _Reader:
             col.description = schema["title"]
         return col
 
-    def _unwrap_nullable(self, schema: dict[str, Any], pointer: str, col: ColumnSpec) -> dict[str, Any]:
+    def _unwrap_nullable(self, table: str, schema: dict[str, Any], pointer: str, col: ColumnSpec) -> dict[str, Any]:
         """anyOf/oneOf [X, {type: null}] is a nullable X."""
         for key in ("anyOf", "oneOf"):
             branches = schema.get(key)
@@ -239,7 +239,7 @@ class _Reader:
                 col.nullable = True
             if real and isinstance(real[0], dict):
                 if len(real) > 1:
-                    self.warnings.append(f"{col.name}: {key} with {len(real)} alternatives; using the first")
+                    self.warnings.append(f"{table}.{col.name}: {key} with {len(real)} alternatives; using the first")
                 rest = {k: v for k, v in schema.items() if k != key}
                 schema = {**real[0], **rest}
         return schema

@@ -117,6 +117,23 @@ def test_defs_become_tables_with_vendor_keys(tmp_path):
     assert post.column("meta").type == "datetime" and post.column("meta").description == "when"
 
 
+def test_approximations_are_warnings_naming_table_and_column():
+    schema = parse_json_schema({
+        "title": "t",
+        "properties": {
+            "v": {"oneOf": [{"type": "string", "format": "email"}, {"type": "integer"}]},
+            "n": {"type": ["string", "integer"]},
+            "z": {},
+        },
+    })
+    assert [(c.name, c.type) for c in schema.tables[0].columns] == [("v", "string"), ("n", "string"), ("z", "json")]
+    assert schema.warnings == [
+        "t.v: oneOf with 2 alternatives; using the first",
+        "t.n: several types ['string', 'integer']; generating it as string",
+        "t.z: no type given; generating it as json",
+    ]
+
+
 def test_title_or_file_stem_names_the_table():
     doc = {"type": "object", "properties": {"a": {"type": "string"}}}
     assert parse_json_schema(doc, source="x/person.schema.json").tables[0].name == "person"
