@@ -18,7 +18,7 @@ leaves what it could only approximate in `SchemaSpec.warnings`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.schema.errors import SchemaError
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
@@ -32,6 +32,11 @@ __all__ = [
     "read_schema",
     "read_schema_file",
 ]
+
+if TYPE_CHECKING:  # made on first access by __getattr__ below
+    from prefect import Task
+
+    read_schema: Task[[str, str | None], SchemaSpec]
 
 _SQL = {".sql", ".ddl"}
 _JSON = {".json"}
