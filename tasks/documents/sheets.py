@@ -174,17 +174,25 @@ def read_xls(path: Path, data: bytes, builder: DocumentBuilder) -> None:
         book.release_resources()
 
 
+def csv_delimiter(text: str, suffix: str = ".csv") -> str:
+    """The delimiter the header line uses most: `,` `;` tab or `|` (Excel in many European
+    and Korean locales writes `;`). The header decides because later lines may hold quoted
+    JSON full of commas; csv.Sniffer guessed wrong on those."""
+    if suffix == ".tsv":
+        return "\t"
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in CSV_DELIMITERS}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
 def read_csv(text: str, builder: DocumentBuilder) -> None:
-    """A CSV (or TSV) file as one table; the delimiter is sniffed from the first lines."""
-    sample = text[:16384]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
-    except csv.Error:
-        dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
+    """A CSV (or TSV) file as one table; records keep the line number they end on."""
+    delimiter = csv_delimiter(text, Path(builder.path).suffix.lower())
     rows: list[tuple[int, list[str]]] = []
     # A Body cell may hold a large JSON document; the csv module's default cap is 128 KiB.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         for values in reader:
             row = _trim([value.strip() for value in values])

@@ -147,7 +147,7 @@ def test_corrupt_xls_and_encrypted_xlsx_name_the_file(tmp_path: Path) -> None:
 
 
 def test_csv_cell_larger_than_the_csv_module_default(tmp_path: Path) -> None:
-    body = '{"items": [' + ",".join(['{""sku"": ""A""}'] * 20000) + "]}"
+    body = '{""items"": [' + ",".join(['{""sku"": ""A""}'] * 20000) + "]}"
     path = tmp_path / "big-body.csv"
     path.write_text(f'id,body\nTC-1,"{body}"\n')
     rows = extract(path).tables[0].rows
