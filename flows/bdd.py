@@ -15,6 +15,7 @@ dropped silently, and do not fail the run on their own.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,9 +27,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import INPUTS, TASK_SOURCE
 from prefect.tasks import exponential_backoff
+from pydantic import SecretStr
 
 from blocks.llm import LLMEndpoint, usage_totals
-from blocks.target_api import TargetAPI
+from blocks.target_api import AuthProfile, TargetAPI
 from flows.runners import MemoryBoundedTaskRunner
 from tasks.requirements import ReadResult, Requirement, expand_inputs, ingest_document
 from tasks.scenarios.generate import (
@@ -82,6 +84,19 @@ def resolve_llm(llm: str | None) -> LLMEndpoint:
     if llm == "offline":
         return LLMEndpoint(provider="offline")
     return LLMEndpoint.resolve(llm or "default")
+
+
+def target_api(target: str, base_url: str | None, auth: dict[str, str] | None) -> TargetAPI:
+    """The TargetAPI block, with base-URL override and bearer profiles whose tokens are read
+    from environment variables (`auth` maps profile -> variable name), so no secret ever
+    travels as a flow parameter."""
+    block = TargetAPI.resolve(target or None, base_url=base_url)
+    for profile, variable in (auth or {}).items():
+        token = os.environ.get(variable)
+        if not token:
+            raise ValueError(f"auth profile {profile!r}: the environment variable {variable} is not set")
+        block.auth_profiles[profile] = AuthProfile(kind="bearer", token=SecretStr(token))
+    return block
 
 
 def _transport_trouble(task: Any, task_run: Any, state: Any) -> bool:
@@ -142,6 +157,7 @@ def execute_feature(
     feature_path: str,
     target: str,
     base_url: str | None,
+    auth: dict[str, str] | None,
     concurrency: int,
     tags: str | None,
     scenario_timeout: float,
@@ -150,7 +166,7 @@ def execute_feature(
     runner (and recorded as flaky); the task retries only if the whole run broke off."""
     from tasks.execution.runner import execute_features
 
-    target_block = TargetAPI.resolve(target, base_url=base_url)
+    target_block = target_api(target, base_url, auth)
     return execute_features(
         [Path(feature_path)], target_block, concurrency=concurrency, tags=tags, scenario_timeout=scenario_timeout,
         on_result=lambda _result: _progress("execute", 1),
@@ -242,6 +258,7 @@ def bdd_pipeline(
     fail_on_failure: bool = True,
     scenario_timeout: float = 60.0,
     use_rag: bool = True,
+    auth: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Requirement documents (files or folders) -> scenarios -> run against the target -> reports.
 
@@ -254,6 +271,8 @@ def bdd_pipeline(
         tags: a Cucumber tag expression selecting scenarios (e.g. "@smoke and not @slow").
         concurrency: scenarios in flight per feature.
         fail_on_failure: end the flow run Failed when a scenario fails (for CI gates).
+        auth: bearer auth profiles as {profile: ENV_VAR}, the token read from the variable
+            at run time (added to the block's own profiles).
     """
     from tasks.reports import write_reports
 
@@ -294,12 +313,12 @@ def bdd_pipeline(
     _progress("execute", 0, count_scenarios(feature_paths, tags))
 
     # execute: a task per feature, in parallel
-    target_block = TargetAPI.resolve(target, base_url=base_url)
+    target_block = target_api(target, base_url, auth)
     started = time.perf_counter()
     runs = [
         f.result()
         for f in [
-            execute_feature.submit(path, target, base_url, concurrency, tags, scenario_timeout)
+            execute_feature.submit(path, target, base_url, auth, concurrency, tags, scenario_timeout)
             for path in feature_paths
         ]
     ]
@@ -348,32 +367,33 @@ def bdd_pipeline(
     return summary
 
 
-DEMO_TARGET = "qaflow-bdd-demo"
+DEMO_TOKEN_VARIABLE = "QAFLOW_BDD_DEMO_TOKEN"
 
 
 def demo(out_dir: Path) -> dict[str, Any]:
     """Start the demo API on 127.0.0.1, run the pipeline offline on examples/requirements/, stop it."""
-    from pydantic import SecretStr
-
-    from blocks.target_api import AuthProfile
+    from examples.demo_api.app import DEFAULT_TOKEN
     from examples.demo_api.server import start_demo_api
     from tasks.settings import project_root
 
-    base_url, stop = start_demo_api()
+    base_url, stop = start_demo_api(token=DEFAULT_TOKEN)
+    previous = os.environ.get(DEMO_TOKEN_VARIABLE)
+    os.environ[DEMO_TOKEN_VARIABLE] = DEFAULT_TOKEN
     try:
-        TargetAPI(
-            base_url=base_url,
-            auth_profiles={"default": AuthProfile(kind="bearer", token=SecretStr("demo-token"))},
-        ).save(DEMO_TARGET, overwrite=True)
         summary = bdd_pipeline(
             requirements=[str(project_root() / "examples" / "requirements")],
-            target=DEMO_TARGET,
+            target="",  # no saved block: the demo API's URL and the "default" profile below
             base_url=base_url,
             out_dir=str(out_dir),
             llm="offline",
+            auth={"default": DEMO_TOKEN_VARIABLE},
         )
     finally:
         stop()
+        if previous is None:
+            os.environ.pop(DEMO_TOKEN_VARIABLE, None)
+        else:
+            os.environ[DEMO_TOKEN_VARIABLE] = previous
     return {
         "reports": summary["reports"],
         "features": summary["features_dir"],

@@ -24,6 +24,21 @@ TargetOption = typer.Option("default", "--target", help="TargetAPI block name (a
 BaseUrlOption = typer.Option(None, "--base-url", help="Base URL of the API under test (overrides the block).")
 LlmOption = typer.Option(None, "--llm", help='LLMEndpoint block name, or "offline"; default: the "default" block.')
 TagsOption = typer.Option(None, "--tags", help='Tag expression, e.g. "@smoke and not @slow".')
+AuthOption = typer.Option(None, "--auth", metavar="PROFILE=ENV_VAR",
+                          help="A bearer auth profile whose token is in an environment variable (repeatable).")
+
+
+def parse_auth(values: list[str] | None) -> dict[str, str] | None:
+    """`--auth default=API_TOKEN` -> {"default": "API_TOKEN"} (the token itself never on the command line)."""
+    if not values:
+        return None
+    pairs = {}
+    for value in values:
+        profile, sep, variable = value.partition("=")
+        if not sep or not profile.strip() or not variable.strip():
+            raise common.UserError(f"--auth {value!r}: expected PROFILE=ENV_VAR")
+        pairs[profile.strip()] = variable.strip()
+    return pairs
 
 
 @contextmanager
@@ -85,6 +100,7 @@ def run(
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Scenarios in flight per feature."),
     fail_on_failure: bool = typer.Option(True, "--fail-on-failure/--no-fail-on-failure",
                                          help="Exit 1 (and fail the flow run) when a scenario fails."),
+    auth: list[str] | None = AuthOption,
     as_json: bool = common.JsonOption,
 ) -> None:
     """Ingest, generate, validate, execute and report: the whole pipeline as a Prefect flow."""
@@ -99,7 +115,7 @@ def run(
             try:
                 bdd_pipeline(requirements=[str(p) for p in requirements], target=target, base_url=base_url,
                              out_dir=str(out), llm=llm, tags=tags, concurrency=concurrency,
-                             fail_on_failure=fail_on_failure)
+                             fail_on_failure=fail_on_failure, auth=parse_auth(auth))
             except ScenariosFailed:
                 failed = True
             finally:
@@ -176,18 +192,19 @@ def execute(
     out: Path = typer.Option(Path("bdd-reports"), "--out", help="Folder for junit.xml, cucumber.json, report.html."),
     tags: str | None = TagsOption,
     concurrency: int = typer.Option(8, "--concurrency", min=1),
+    auth: list[str] | None = AuthOption,
     as_json: bool = common.JsonOption,
 ) -> None:
     """Run .feature files against the API and write the reports (exit 1 when a scenario fails)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
-        from blocks.target_api import TargetAPI
+        from flows.bdd import target_api
         from tasks.execution.features import load_features
         from tasks.execution.runner import execute_features
         from tasks.reports import write_reports
 
-        block = TargetAPI.resolve(target, base_url=base_url)
+        block = target_api(target, base_url, parse_auth(auth))
         total = len(load_features(features, tags))
         with progress_bars() as hook:
             hook("execute", 0, total)

@@ -138,9 +138,16 @@ def test_cli_generate_import_export_execute_and_steps(tmp_path: Path, demo_targe
     assert Path(result["reports"]["junit"]).exists()
 
     cases = tmp_path / "run.csv"
-    cases.write_text("ID,Title,Method,Path,Expected Status\nR-1,Health,GET,/health,200\nR-2,Teapot,GET,/health,418\n")
+    cases.write_text("ID,Title,Method,Path,Expected Status,Auth\nR-1,Users,GET,/users,200,default\n"
+                     "R-2,Teapot,GET,/health,418,\n")
+    monkeypatch.setenv("BDD_TEST_TOKEN", "demo-token")
     ran = runner.invoke(app, ["bdd", "run", str(cases), "--base-url", demo_target, "--target", "no-such-block",
-                              "--out", str(tmp_path / "run"), "--llm", "offline", "--json"])
+                              "--auth", "default=BDD_TEST_TOKEN", "--out", str(tmp_path / "run"), "--llm", "offline",
+                              "--json"])
     assert ran.exit_code == 1, ran.output  # one scenario fails: CI sees a non-zero exit
     summary = json.loads(ran.stdout)
     assert summary["totals"]["passed"] == 1 and summary["failed_scenarios"][0]["scenario"] == "Teapot"
+    assert "demo-token" not in ran.stdout  # the token came from the environment, never printed
+
+    bad = runner.invoke(app, ["bdd", "execute", str(tmp_path / "pm"), "--base-url", demo_target, "--auth", "nonsense"])
+    assert bad.exit_code == 1 and "expected PROFILE=ENV_VAR" in bad.output
