@@ -372,9 +372,17 @@ DEMO_TOKEN_VARIABLE = "QAFLOW_BDD_DEMO_TOKEN"
 
 def demo(out_dir: Path) -> dict[str, Any]:
     """Start the demo API on 127.0.0.1, run the pipeline offline on examples/requirements/, stop it."""
+    import importlib.util
+    import sys
+
+    from tasks.settings import project_root
+
+    if importlib.util.find_spec("examples") is None:
+        # examples/ is part of the checkout, not of the installed package (`qaflow demo`
+        # runs from the console script, whose sys.path does not hold the checkout)
+        sys.path.insert(0, str(project_root()))
     from examples.demo_api.app import DEFAULT_TOKEN
     from examples.demo_api.server import start_demo_api
-    from tasks.settings import project_root
 
     base_url, stop = start_demo_api(token=DEFAULT_TOKEN)
     previous = os.environ.get(DEMO_TOKEN_VARIABLE)
