@@ -55,11 +55,11 @@ def generate(
     """Generate rows for every table of SCHEMA into OUT."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        counts = _table_rows(rows, table_rows)
         if fmt not in ("parquet", "csv", "jsonl"):
             raise common.UserError(f"--format must be parquet, csv or jsonl, got {fmt!r}")
         if mode not in ("thread", "process"):
             raise common.UserError(f"--mode must be thread or process, got {mode!r}")
+        overrides = _table_rows(rows, table_rows)
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -71,8 +71,13 @@ def generate(
         from tasks.schema import read_schema_file
 
         spec = read_schema_file(schema)  # bad schemas fail here, before Prefect starts
-        total = sum(counts.get(t.name, max(counts.values())) if isinstance(counts, dict) else counts
-                    for t in spec.tables)
+        counts: int | dict[str, int] = rows
+        if isinstance(overrides, dict):
+            unknown = set(overrides) - {t.name for t in spec.tables}
+            if unknown:
+                raise common.UserError(f"--table-rows names unknown table(s): {', '.join(sorted(unknown))}")
+            counts = {t.name: overrides.get(t.name, rows) for t in spec.tables}
+        total = sum(counts.values()) if isinstance(counts, dict) else counts * len(spec.tables)
         from flows.mockdata import mockdata_pipeline
         from tasks.rows.run import add_listener, remove_listener
 
