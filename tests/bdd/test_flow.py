@@ -151,3 +151,27 @@ def test_cli_generate_import_export_execute_and_steps(tmp_path: Path, demo_targe
 
     bad = runner.invoke(app, ["bdd", "execute", str(tmp_path / "pm"), "--base-url", demo_target, "--auth", "nonsense"])
     assert bad.exit_code == 1 and "expected PROFILE=ENV_VAR" in bad.output
+
+
+@pytest.mark.usefixtures("qaflow_home")
+def test_prose_goes_through_the_llm_in_the_flow(tmp_path: Path, demo_target: str) -> None:
+    from tests.fakes.openai_server import FakeOpenAI, endpoint_for
+
+    reqs = tmp_path / "reqs"
+    reqs.mkdir()
+    (reqs / "ops.md").write_text("# Operations\n\n## REQ-50 Health\n\nThe service reports that it is up.\n")
+    answer = {"scenarios": [{"name": "The service is up", "tags": ["smoke"], "steps": [
+        {"keyword": "When", "text": 'I send a GET request to "/health"'},
+        {"keyword": "Then", "text": "the response status should be 200"},
+        {"keyword": "And", "text": 'the response JSON at "$.status" should be "ok"'}]}]}
+    with FakeOpenAI() as llm:
+        llm.reply(answer)
+        endpoint_for(llm).save("bdd-test-llm", overwrite=True)
+        summary = bdd_pipeline(requirements=[str(reqs)], target="", base_url=demo_target,
+                               out_dir=str(tmp_path / "out"), llm="bdd-test-llm", use_rag=False)
+        assert len(llm.requests) == 1
+    assert summary["ok"] and summary["totals"]["passed"] == 1
+    assert summary["llm_calls"] == 1 and summary["needs_llm"] == []
+    assert "1 LLM call" in summary["llm_usage"]
+    feature = Path(summary["features"][0]).read_text()
+    assert "@REQ-REQ-50 @smoke" in feature and "Scenario: The service is up" in feature
