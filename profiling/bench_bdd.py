@@ -130,6 +130,20 @@ def postman_collection(items: list[dict[str, str]]) -> dict:
     }
 
 
+def collection_for(items: list[dict[str, str]], paths: list[Path]) -> tuple[dict, str]:
+    """The collection Newman runs: qaflow's own exporter (tasks.scenarios) applied to the
+    very feature files qaflow runs, when it exports every request; else the one built
+    here from the same cases."""
+    try:
+        from tasks.scenarios.postman_export import export_features
+    except ImportError:
+        return postman_collection(items), "built by the benchmark (no exporter in tasks.scenarios)"
+    exported = export_features(paths, name="qaflow bench")
+    if exported.requests == 3 * len(items) and not exported.not_exported:
+        return exported.collection, "exported from the feature files by tasks.scenarios.postman_export"
+    return postman_collection(items), f"built by the benchmark (exporter lost {len(exported.not_exported)} steps)"
+
+
 def newman_binary() -> Path:
     binary = NEWMAN_DIR / "node_modules" / ".bin" / "newman"
     if not binary.exists():
@@ -172,7 +186,7 @@ def run_newman(collection: Path, folder: Path, n: int) -> dict:
         done = subprocess.run(
             [
                 str(binary), "run", str(collection),
-                "--env-var", f"baseUrl={base_url}", "--env-var", f"token={TOKEN}",
+                "--env-var", f"baseUrl={base_url}", "--env-var", f"token={TOKEN}", "--env-var", f"benchToken={TOKEN}",
                 "--reporters", "json", "--reporter-json-export", str(report),
             ],
             capture_output=True,
@@ -252,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     (folder / "features").mkdir()
     paths = write_features(items, folder / "features")
     collection = folder / "collection.json"
-    collection.write_text(json.dumps(postman_collection(items)), encoding="utf-8")
+    document, source = collection_for(items, paths)
+    collection.write_text(json.dumps(document), encoding="utf-8")
     print(f"{n} scenarios x 3 requests against the demo API on 127.0.0.1 ({os.cpu_count()} CPUs)")
+    print(f"Postman collection: {source}")
 
     figures: dict[str, dict] = {}
     # newman between the two qaflow runs, so a change in the machine's load hits all three alike
