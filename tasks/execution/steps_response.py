@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 from jsonschema.validators import validator_for
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT202012
 
 from tasks.execution.context import ScenarioContext
 from tasks.execution.http import Response, StepError, StepFailed
@@ -215,7 +218,17 @@ def _schema_validator(path: Path, mtime: float) -> Any:
         cls.check_schema(schema)
     except jsonschema.SchemaError as exc:
         raise StepError(f"{path} is not a valid JSON schema: {exc.message}") from None
-    return cls(schema)
+    return cls(schema, registry=Registry(retrieve=partial(_schema_file, path.parent)))
+
+
+def _schema_file(folder: Path, uri: str) -> Resource:
+    """A `$ref` to another schema file, relative to the schema that names it (never the network)."""
+    name = uri.removeprefix("file://")
+    target = Path(name) if Path(name).is_absolute() else folder / name
+    try:
+        return Resource.from_contents(json.loads(target.read_text(encoding="utf-8")), default_specification=DRAFT202012)
+    except (OSError, ValueError) as exc:
+        raise NoSuchResource(ref=uri) from exc
 
 
 @RESPONSE.step(

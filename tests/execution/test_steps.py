@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from tests.execution.conftest import TOKEN, failure
@@ -264,3 +265,44 @@ def test_response_steps_fail(run, target, tmp_path):
     unknown = results["unknown operation"]
     assert unknown.status == "error" and "no operation 'no_such_op'" in failure(unknown)
     assert "create_user" in failure(unknown)
+
+
+def test_schema_refs_and_openapi_sources(run, target, tmp_path):
+    (tmp_path / "item.json").write_text('{"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}')
+    (tmp_path / "page.json").write_text(
+        '{"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "item.json"}}}}'
+    )
+    (tmp_path / "strict_item.json").write_text('{"type": "object", "properties": {"id": {"type": "string"}}}')
+    (tmp_path / "strict_page.json").write_text(
+        '{"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "strict_item.json"}}}}'
+    )
+    document = httpx.get(f"{target.base_url}/openapi.json").json()
+    document["paths"]["/users"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "type": "object", "required": ["nothing_like_this"]
+    }
+    (tmp_path / "local-openapi.json").write_text(json.dumps(document))
+    text = f'''Feature: schema refs
+  Background:
+    Given I am authenticated as "admin"
+{CREATE_USER}
+    When I send a GET request to "/users"
+
+  Scenario: ref resolved next to the schema
+    Then the response should match the JSON schema "page.json"
+
+  Scenario: ref resolved and violated
+    Then the response should match the JSON schema "strict_page.json"
+
+  Scenario: conformance by a local document
+    Then the response should conform to the OpenAPI operation "list_users"
+'''
+    results = run(text, target)
+    assert results["ref resolved next to the schema"].status == "passed"
+    assert "$.items[0].id: " in failure(results["ref resolved and violated"])
+    assert results["conformance by a local document"].status == "passed"
+
+    local = run(text, target, openapi=tmp_path / "local-openapi.json")
+    assert "'nothing_like_this' is a required property" in failure(local["conformance by a local document"])
+    missing = run(text, target, openapi=tmp_path / "none.json")
+    scenario = missing["conformance by a local document"]
+    assert scenario.status == "error" and failure(scenario).startswith("no OpenAPI document: ")
