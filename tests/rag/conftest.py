@@ -92,3 +92,23 @@ def assert_in_step(root: Path, chunk_tokens: int | None = None, overlap: int | N
     finally:
         manifest.close()
         close_clients()
+
+
+def plain_sync(root: Path) -> None:
+    """The flow's steps without Prefect: a quick way to set up an index in a test."""
+    from tasks.changes.index import RagIndex
+    from tasks.changes.steps import batches
+    from tasks.vectorstore import close_clients
+
+    index = RagIndex(VectorStore.resolve(None))
+    try:
+        index.repair()
+        plan = index.detect(root)
+        index.touch(plan.touched)
+        index.delete(plan.deleted)
+        index.rename(plan.renamed, plan.root)
+        for group in batches(plan.to_index, 32, 200_000):
+            index.index(group, plan.root)
+    finally:
+        index.close()
+        close_clients()

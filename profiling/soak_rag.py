@@ -1,0 +1,204 @@
+"""The leak that killed the old server: hundreds of sync cycles in one process.
+
+    .venv/bin/python profiling/soak_rag.py [--cycles 300] [--server] [--plain]
+
+Each cycle adds, changes, renames and deletes a few files of a generated
+Markdown folder and runs `rag_sync` (the flow; `--plain` runs the same steps
+without Prefect). After every cycle it samples this process's RSS
+(memory-profiler) and open file descriptors. Prints the RSS slope (least
+squares, MB per cycle, from cycle 20) and the growth from cycle 20 to the
+last (target <= 30 MB), and checks at the end that store == manifest ==
+files. `--server` runs Chroma as a server (`chroma run` on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+WORK = Path(tempfile.mkdtemp(prefix="soak-rag-"))
+os.environ.setdefault("QAFLOW_HOME", str(WORK / "home"))
+os.environ.setdefault("PREFECT_HOME", str(WORK / "prefect-home"))
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from tasks.environment import apply_defaults  # noqa: E402
+
+apply_defaults()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_chroma(path: Path) -> tuple[subprocess.Popen, int]:
+    import httpx
+
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return proc, port
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("chroma run did not become ready in 60 s")
+
+
+def slope(xs: list[float], ys: list[float]) -> float:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    var = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cycles", type=int, default=300)
+    parser.add_argument("--files", type=int, default=40, help="files in the folder at the start")
+    parser.add_argument("--server", action="store_true", help="Chroma as a server (chroma run)")
+    parser.add_argument("--plain", action="store_true", help="without Prefect (RagIndex steps directly)")
+    args = parser.parse_args()
+
+    from memory_profiler import memory_usage
+    from rag_corpus import edit, make_corpus, markdown
+
+    chroma_proc = None
+    if args.server:
+        chroma_proc, port = start_chroma(WORK / "chroma-server")
+        os.environ["QAFLOW_CHROMA_HOST"] = "127.0.0.1"
+        os.environ["QAFLOW_CHROMA_PORT"] = str(port)
+        print(f"chroma server on 127.0.0.1:{port} (pid {chroma_proc.pid})", flush=True)
+
+    docs = WORK / "docs"
+    make_corpus(docs, args.files, sections=2, sentences=4)
+    rng = random.Random(5)
+    serial = args.files
+
+    def sync() -> dict:
+        if args.plain:
+            return plain_sync(docs)
+        from flows.rag import rag_sync
+
+        return rag_sync(source_dir=str(docs), store="")
+
+    def mutate() -> None:
+        nonlocal serial
+        files = sorted(docs.glob("*.md"))
+        for _ in range(2):  # add
+            (docs / f"doc-{serial:04d}.md").write_text(markdown(rng, f"Document {serial}", 2, 4))
+            serial += 1
+        for path in rng.sample(files, 2):  # change
+            edit(path, rng)
+        victim, moved = rng.sample([f for f in files if f.exists()], 2)
+        moved.rename(docs / f"doc-{serial:04d}.md")  # rename
+        serial += 1
+        victim.unlink()  # delete
+
+    rss: list[float] = []
+    fds: list[int] = []
+    started = time.perf_counter()
+    try:
+        first = sync()
+        print(f"initial index: {first['embedded']} chunks in {first['seconds']} s", flush=True)
+        for cycle in range(1, args.cycles + 1):
+            mutate()
+            counts = sync()
+            rss.append(memory_usage(-1, interval=0.01, timeout=0.02, max_usage=True))
+            fds.append(len(os.listdir("/proc/self/fd")))
+            if cycle == 1 or cycle % 10 == 0:
+                print(
+                    f"cycle {cycle:4d}: rss {rss[-1]:7.1f} MiB, fds {fds[-1]:4d}, "
+                    f"+{counts['added']} ~{counts['changed']} >{counts['renamed']} -{counts['deleted']}, "
+                    f"embedded {counts['embedded']}, {counts['seconds']} s",
+                    flush=True,
+                )
+        check = check_in_step(docs)
+    finally:
+        if chroma_proc is not None:
+            os.killpg(chroma_proc.pid, signal.SIGTERM)
+            chroma_proc.wait(30)
+    base = min(20, len(rss)) - 1
+    xs = list(range(base + 1, len(rss) + 1))
+    mb = [value * 1.048576 for value in rss]  # MiB -> MB
+    print(f"\ncycles: {len(rss)} in {time.perf_counter() - started:.0f} s ({'server' if args.server else 'embedded'} "
+          f"Chroma, {'plain' if args.plain else 'flow'})")
+    print(f"RSS: cycle 1 {mb[0]:.1f} MB, cycle {base + 1} {mb[base]:.1f} MB, last {mb[-1]:.1f} MB, max {max(mb):.1f} MB")
+    print(f"RSS growth cycle {base + 1} -> {len(rss)}: {mb[-1] - mb[base]:+.1f} MB (target <= 30 MB); "
+          f"mean of last 10 - mean of cycles {base + 1}-{base + 10}: "
+          f"{sum(mb[-10:]) / len(mb[-10:]) - sum(mb[base:base + 10]) / len(mb[base:base + 10]):+.1f} MB")
+    print(f"RSS slope from cycle {base + 1}: {slope(xs, mb[base:]) * 100:+.3f} MB per 100 cycles")
+    print(f"open fds: cycle 1 {fds[0]}, cycle {base + 1} {fds[base]}, last {fds[-1]}, max {max(fds)}")
+    print(f"store == manifest == files: {check}")
+
+
+def plain_sync(docs: Path) -> dict:
+    """The flow's steps without Prefect (for telling Prefect's memory from ours)."""
+    from blocks.vectorstore import VectorStore
+    from tasks.changes.index import RagIndex
+    from tasks.changes.steps import batches
+    from tasks.vectorstore import close_clients, release, writer_lock
+
+    block = VectorStore.resolve(None)
+    t0 = time.perf_counter()
+    with writer_lock(block):
+        index = RagIndex(block)
+        try:
+            index.repair()
+            plan = index.detect(docs)
+            index.touch(plan.touched)
+            index.delete(plan.deleted)
+            index.rename(plan.renamed, plan.root)
+            embedded = 0
+            for group in batches(plan.to_index, 32, 200_000):
+                embedded += index.index(group, plan.root).embedded
+        finally:
+            index.close()
+            close_clients()
+            release()
+    return {"added": len(plan.added), "changed": len(plan.changed), "renamed": len(plan.renamed),
+            "deleted": len(plan.deleted), "embedded": embedded, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def check_in_step(docs: Path) -> str:
+    from blocks.vectorstore import VectorStore
+    from tasks.changes.index import manifest_path, measure_drift
+    from tasks.changes.manifest import Manifest
+    from tasks.vectorstore import ChromaStore, close_clients
+
+    block = VectorStore.resolve(None)
+    manifest = Manifest(manifest_path(block))
+    try:
+        store = ChromaStore.existing(block)
+        drift = measure_drift(manifest, store)
+        on_disk = {p.as_posix() for p in docs.glob("*.md")}
+        recorded = {row.path for row in manifest.records()}
+        ok = drift["in_sync"] and on_disk == recorded
+        return (f"{'OK' if ok else 'MISMATCH'} (files {drift['files']}, manifest chunks {drift['chunks']}, store chunks "
+                f"{drift['store_chunks']}, missing {drift['missing_chunks']}, stale {drift['stale_chunks']}, "
+                f"files on disk {len(on_disk)})")
+    finally:
+        manifest.close()
+        close_clients()
+
+
+if __name__ == "__main__":
+    main()
