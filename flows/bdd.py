@@ -161,6 +161,7 @@ def execute_feature(
     concurrency: int,
     tags: str | None,
     scenario_timeout: float,
+    openapi: str | None = None,
 ) -> Any:
     """Run one feature's scenarios. Transport errors are retried per request inside the
     runner (and recorded as flaky); the task retries only if the whole run broke off."""
@@ -169,7 +170,7 @@ def execute_feature(
     target_block = target_api(target, base_url, auth)
     return execute_features(
         [Path(feature_path)], target_block, concurrency=concurrency, tags=tags, scenario_timeout=scenario_timeout,
-        on_result=lambda _result: _progress("execute", 1),
+        on_result=lambda _result: _progress("execute", 1), openapi=openapi,
     )
 
 
@@ -318,8 +319,8 @@ def bdd_pipeline(
     runs = [
         f.result()
         for f in [
-            execute_feature.submit(path, target, base_url, auth, concurrency, tags, scenario_timeout)
-            for path in feature_paths
+            execute_feature.submit(f.path, target, base_url, auth, concurrency, tags, scenario_timeout, f.openapi)
+            for f in generation.files
         ]
     ]
     run = merge_runs(runs, target_block.base_url, time.perf_counter() - started)

@@ -193,6 +193,8 @@ def execute(
     tags: str | None = TagsOption,
     concurrency: int = typer.Option(8, "--concurrency", min=1),
     auth: list[str] | None = AuthOption,
+    openapi: str | None = typer.Option(None, "--openapi", help="OpenAPI document (file or URL) for conformance "
+                                       "steps; default: <base-url>/openapi.json."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Run .feature files against the API and write the reports (exit 1 when a scenario fails)."""
@@ -209,7 +211,7 @@ def execute(
         with progress_bars() as hook:
             hook("execute", 0, total)
             run_result = execute_features(list(features), block, concurrency=concurrency, tags=tags,
-                                          on_result=lambda _r: hook("execute", 1))
+                                          on_result=lambda _r: hook("execute", 1), openapi=openapi)
         reports = write_reports(run_result, out, title="qaflow bdd")
         summary = {
             "base_url": block.base_url,

@@ -47,6 +47,7 @@ class FeatureDraft(BaseModel):
     untranslated_lines: list[str] = Field(default_factory=list)
     llm_calls: int = 0
     llm_repairs: int = 0
+    openapi: str | None = None
 
 
 def group_key(requirement: Requirement) -> str:
@@ -156,6 +157,8 @@ def draft_feature(
     )
     draft.text = render_feature(feature)
     draft.scenarios = len(scenarios)
+    if all(r.kind == "openapi" for r in requirements) and len(sources) == 1:
+        draft.openapi = sources[0]  # conformance is checked against the document the scenarios came from
     return draft
 
 
@@ -181,7 +184,7 @@ def write_feature(draft: FeatureDraft, out_dir: Path) -> tuple[FeatureFile | Non
         return None, problems
     write_atomic(path, draft.text)
     return FeatureFile(path=str(path), feature=draft.name, requirement_ids=draft.requirement_ids,
-                       scenarios=draft.scenarios), []
+                       scenarios=draft.scenarios, openapi=draft.openapi), []
 
 
 def generate_features(

@@ -80,6 +80,7 @@ class FeatureFile(BaseModel):
     feature: str
     requirement_ids: list[str]
     scenarios: int
+    openapi: str | None = Field(default=None, description="The OpenAPI document its conformance steps check against.")
 
 
 class GenerationResult(BaseModel):

@@ -105,7 +105,9 @@ def test_openapi_smoke_scenarios_pass_against_the_demo_api(tmp_path: Path, demo_
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(create_app().openapi()))
     result = generate_features(read_requirements(spec).requirements, tmp_path / "features")
-    run = execute_features([Path(f.path) for f in result.files], demo_api, concurrency=1)
+    (feature,) = result.files
+    assert feature.openapi == str(spec)  # conformance is checked against this document
+    run = execute_features([Path(feature.path)], demo_api, concurrency=1, openapi=feature.openapi)
     assert run.totals.scenarios == 12
     failures = {s.name: s.failed_step.error for s in run.scenarios if s.status != "passed"}
     # A real finding of the smoke check: when user 1 is gone (delete_user ran first), the demo
