@@ -12,7 +12,6 @@ from tasks.codegen.kernel import (
     fixed_strings,
     int_strings,
     join,
-    join_with,
     num_array,
     str_array,
     take,
@@ -30,19 +29,15 @@ def gen_email(b, p):
     """E-mail built from the row's first and last names (romanized), e.g. jane.doe7@gmail.com."""
     first = take(b.pool("first_name_slug"), name_index(b, p["first_name"], "first", "first_name"))
     last = take(b.pool("last_name_slug"), name_index(b, p["last_name"], "last", "last_name"))
-    seps = str_array([".", "_", "", "."])
-    local = join_with([first, last], take(seps, b.rng.integers(0, 4, b.n)))
+    seps = take(str_array([".", "_", "", "."]), b.rng.integers(0, 4, b.n))
     if p.get("unique"):
-        local = join([local, unique_suffix(b.rows, b.key, 6)])
+        tail = unique_suffix(b.rows, b.key, 6)
     else:
         numbers = str_array([str(i) for i in range(100)] + [""] * 150)
-        local = join([local, take(numbers, b.rng.integers(0, 250, b.n))])
-    if p.get("domain"):
-        domains = constant(str(p["domain"]), b.n)
-    else:
-        pool = b.pool("free_email_domain")
-        domains = take(pool, b.rng.integers(0, len(pool), b.n))
-    return join([local, domains], "@")
+        tail = take(numbers, b.rng.integers(0, 250, b.n))
+    domains = [str(p["domain"])] if p.get("domain") else b.pools.values("free_email_domain")
+    at_domain = take(str_array(["@" + d for d in domains]), b.rng.integers(0, len(domains), b.n))
+    return join([first, seps, last, tail, at_domain])  # one pass over the bytes
 
 
 @generator("internet.domain", output="string", pools=("domain_name",), low_cardinality=True)

@@ -273,17 +273,26 @@ def select(choice: np.ndarray, arrays: list[pa.Array]) -> pa.Array:
 
 
 def pick_formats(rng: np.random.Generator, n: int, formats: list[str]) -> pa.Array:
-    """Strings from several patterns (e.g. a locale's phone formats), one drawn per row."""
-    if len(formats) == 1:
-        return pattern_fill(rng, n, formats[0])
-    choice = rng.integers(0, len(formats), n)
-    widths = [pattern_width(f) for f in formats]
-    out = np.zeros((n, max(widths)), dtype=np.uint8)
-    for k, fmt in enumerate(formats):
-        rows = np.flatnonzero(choice == k)
+    """Strings from several patterns (e.g. a locale's phone formats), one drawn per row.
+
+    A format listed twice is drawn twice as often (Faker's way of weighting them).
+    """
+    counts: dict[str, int] = {}
+    for fmt in formats:
+        counts[fmt] = counts.get(fmt, 0) + 1
+    unique = list(counts)
+    if len(unique) == 1:
+        return pattern_fill(rng, n, unique[0])
+    choice = weighted_draw(rng, n, weighted_table(list(counts.values())))
+    widths = np.array([pattern_width(f) for f in unique], dtype=np.int64)
+    out = np.zeros((n, int(widths.max())), dtype=np.uint8)
+    order = np.argsort(choice, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(choice, minlength=len(unique)))])
+    for k, fmt in enumerate(unique):
+        rows = order[bounds[k]:bounds[k + 1]]
         if len(rows):
             out[rows, :widths[k]] = pattern_matrix(rng, len(rows), fmt)
-    return ragged_strings(out, np.asarray(widths, dtype=np.int64)[choice])
+    return ragged_strings(out, widths[choice])
 
 
 def weighted_table(weights: list[float], size: int = 1 << 16) -> np.ndarray:
