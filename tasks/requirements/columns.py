@@ -14,8 +14,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("id", "tcid", "testid", "caseid", "testcaseid", "reqid", "requirementid", "no", "번호",
            "아이디", "테스트id", "케이스id", "요구사항id"),
     "feature": ("feature", "module", "area", "group", "suite", "기능", "모듈", "기능명"),
-    "title": ("title", "scenario", "name", "testcase", "summary", "description", "제목",
-              "시나리오", "테스트케이스", "설명", "요구사항"),
+    "title": ("title", "scenario", "name", "testcase", "summary", "제목", "시나리오", "테스트케이스",
+              "요구사항"),
+    "description": ("description", "details", "requirement", "설명", "상세", "내용", "요구사항내용"),
     "given": ("given", "precondition", "preconditions", "setup", "사전조건", "전제조건"),
     "method": ("method", "httpmethod", "verb", "메서드", "메소드", "방식"),
     "path": ("path", "endpoint", "url", "uri", "resource", "경로", "엔드포인트", "주소"),
@@ -39,6 +40,7 @@ _LOOKUP: dict[str, str] = {name: field for field, names in SYNONYMS.items() for 
 REQUIRED_ANY: tuple[frozenset[str], ...] = (
     frozenset({"method", "path"}),
     frozenset({"title"}),
+    frozenset({"description"}),
 )
 
 

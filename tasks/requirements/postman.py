@@ -9,6 +9,7 @@ at its start: every scenario stands on its own.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -97,6 +98,9 @@ def _auth_headers(auth: dict | None) -> tuple[dict[str, str], list[str]]:
     values = {str(i.get("key")): str(i.get("value", "")) for i in auth.get(kind, []) or [] if isinstance(i, dict)}
     if kind == "bearer":
         return {"Authorization": "Bearer " + vars_to_gherkin(values.get("token", ""))}, []
+    if kind == "basic" and "{{" not in values.get("username", "") + values.get("password", ""):
+        raw = base64.b64encode(f"{values.get('username', '')}:{values.get('password', '')}".encode()).decode()
+        return {"Authorization": "Basic " + raw}, []
     if kind == "apikey" and values.get("in", "header") == "header":
         return {vars_to_gherkin(values.get("key", "X-API-Key")): vars_to_gherkin(values.get("value", ""))}, []
     return {}, [f"auth of type {kind} is not translated"]

@@ -81,6 +81,14 @@ def read_table(rows: list[list[str]], where: TableSource, result: ReadResult, *,
             cases.append(current)
         current["rows"].append(row_no)
         current["cells"].append(cells)
+    seen: dict[str, int] = {}
+    for case in cases:
+        if case["id_cell"] and case["id_cell"] in seen:
+            result.warnings.append(
+                f"{where.file}: {where.label} row {case['first_row']}: ID {case['id_cell']} was already used at row "
+                f"{seen[case['id_cell']]}; read as another test case with the same id"
+            )
+        seen.setdefault(case["id_cell"], case["first_row"])
     added = 0
     for case in cases:
         requirement = _case_to_requirement(case, where, result)
@@ -91,14 +99,16 @@ def read_table(rows: list[list[str]], where: TableSource, result: ReadResult, *,
 
 
 C_FIELDS = (
-    "id", "feature", "title", "given", "method", "path", "headers", "query", "body",
+    "id", "feature", "title", "description", "given", "method", "path", "headers", "query", "body",
     "expected_status", "expected_body", "checks", "save", "tags", "auth",
 )
 
 
 def _case_to_requirement(case: dict, where: TableSource, result: ReadResult) -> Requirement | None:
     first = case["cells"][0]
-    title = first["title"] or case["id_cell"] or f"row {case['first_row']}"
+    description = first["description"]
+    title = first["title"] or (description.split(". ")[0][:120] if description else "") or case["id_cell"] \
+        or f"row {case['first_row']}"
     group = first["feature"] or where.group
     rid = case["id_cell"] and clean_id(case["id_cell"])
     if not rid:
@@ -118,14 +128,14 @@ def _case_to_requirement(case: dict, where: TableSource, result: ReadResult) -> 
         except C.CellError as exc:
             result.error(f"{exc} (test case {rid} skipped)", place)
             return None
-    text_parts = [title] + [line for cells in case["cells"] for line in C.lines(cells["given"])]
-    if not rows and not prose and not first["title"]:
+    text_parts = [title, description] + [line for cells in case["cells"] for line in C.lines(cells["given"])]
+    if not rows and not prose and not first["title"] and not description:
         return None
     source = f"{where.file} {where.label} row {case['first_row']}"
     return Requirement(
         id=rid,
         title=title,
-        text="\n".join(dict.fromkeys(text_parts + prose)),
+        text="\n".join(dict.fromkeys(p for p in text_parts + prose if p)),
         acceptance_criteria=prose,
         source=source,
         rows=rows,

@@ -199,3 +199,15 @@ def test_saves_and_statuses() -> None:
     assert parse_status("200, 201") == [200, 201] and parse_status("204.0") == [204]
     with pytest.raises(CellError):
         parse_status("999")
+
+
+def test_a_requirement_list_with_descriptions(tmp_path: Path) -> None:
+    rows = [["요구사항 ID", "설명"], ["R-1", "Users can reset their password. A mail is sent."],
+            ["R-2", "Admins can list users."], ["R-1", "Listed twice by mistake."]]
+    result = read_requirements(workbook(tmp_path / "list.xlsx", {"Reqs": rows}))
+    assert result.errors == []
+    assert [(r.id, r.title, r.executable) for r in result.requirements] == [
+        ("R-1", "Users can reset their password", False), ("R-2", "Admins can list users.", False),
+        ("R-1", "Listed twice by mistake.", False)]
+    assert "A mail is sent." in result.requirements[0].text
+    assert "row 4: ID R-1 was already used at row 2" in result.warnings[0]
