@@ -5,6 +5,11 @@ one with several a sub-folder marked `qaflow:scenario` (so importing it again
 gives the same scenario). Response steps become `pm.test` scripts in the forms
 the importer reads back; steps Postman cannot express are kept as `//`
 comments and counted.
+
+Credentials never go into the file: `I am authenticated as "admin"` becomes
+`Authorization: Bearer {{adminToken}}`, and the collection declares
+`adminToken` empty, to be set in a Postman environment (or `newman run
+--env-var adminToken=...`).
 """
 
 from __future__ import annotations
@@ -256,6 +261,7 @@ def export_features(paths: list[Path], name: str = "qaflow scenarios", base_url:
 
     base_var = "baseUrl"
     result = ExportResult(collection={})
+    token_vars: set[str] = set()
     folders = []
     for path in paths:
         document, problems = parse_problems(path.read_text(encoding="utf-8"), str(path))
@@ -280,6 +286,8 @@ def export_features(paths: list[Path], name: str = "qaflow scenarios", base_url:
                     scenario.skip(step["text"], "no Postman equivalent")
                     continue
                 handler(match.args, _pickle_argument(step), scenario)
+                if match.step.pattern == 'I am authenticated as "{profile}"':
+                    token_vars.add(match.args["profile"] + "Token")
             title = pickle["name"]
             if names.count(title) > 1:
                 title = f"{title} ({sum(1 for p in pickles[: pickles.index(pickle) + 1] if p['name'] == pickle['name'])})"
@@ -295,7 +303,7 @@ def export_features(paths: list[Path], name: str = "qaflow scenarios", base_url:
                 folder["item"].append(item)
             else:
                 for index, request in enumerate(scenario.requests, start=1):
-                    request.name = f"{title} — {index}. {request.method} {request.path}"
+                    request.name = f"{title} — {index}. {request.method} {to_postman_vars(request.path)}"
                 folder["item"].append({
                     "name": title,
                     "description": f"{SCENARIO_MARK} {tags}".strip(),
@@ -306,6 +314,7 @@ def export_features(paths: list[Path], name: str = "qaflow scenarios", base_url:
         "info": {"_postman_id": str(uuid.uuid5(uuid.NAMESPACE_URL, name)), "name": name, "schema": SCHEMA_URL,
                  "description": "Exported by qaflow from Gherkin features."},
         "item": folders,
-        "variable": [{"key": base_var, "value": base_url}],
+        "variable": [{"key": base_var, "value": base_url}]
+        + [{"key": name, "value": ""} for name in sorted(token_vars)],
     }
     return result
