@@ -81,6 +81,10 @@ def read_requirements(path: str | Path) -> ReadResult:
         result = ReadResult(path=str(path))
         message = str(exc)
         result.error(message.removeprefix(f"{path}: "))
+    except Exception as exc:  # one document's surprise must not stop the batch: reported, with its traceback logged
+        log.exception("unexpected error reading %s", path)
+        result = ReadResult(path=str(path))
+        result.error(f"cannot read: {type(exc).__name__}: {exc}")
     for error in result.errors:
         log.warning("%s", error)
     return result
