@@ -30,8 +30,42 @@ def load_flow(entrypoint: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def to_schedules(specs: list[dict[str, Any]]) -> list[Any]:
+    """prefect.yaml `schedules` entries -> Prefect schedule objects (timezone, anchor and
+    `active` kept), as `prefect deploy` reads them."""
+    from prefect.schedules import Cron, Interval, RRule
+
+    result = []
+    for spec in specs:
+        common = {k: spec[k] for k in ("timezone", "active", "parameters", "slug") if k in spec}
+        if "cron" in spec:
+            result.append(Cron(spec["cron"], day_or=spec.get("day_or", True), **common))
+        elif "interval" in spec:
+            result.append(Interval(spec["interval"], anchor_date=spec.get("anchor_date"), **common))
+        elif "rrule" in spec:
+            result.append(RRule(spec["rrule"], **common))
+        else:
+            raise ValueError(f"unknown schedule in prefect.yaml: {spec}")
+    return result
+
+
+def to_triggers(name: str, specs: list[dict[str, Any]]) -> list[Any]:
+    """prefect.yaml `triggers` entries -> deployment triggers, named as `prefect deploy`
+    names them. Parameter templates ({{ event.payload.folder }}) stay strings: the
+    server renders them when the trigger fires."""
+    from prefect.events import DeploymentTriggerTypes
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[Any] = TypeAdapter(DeploymentTriggerTypes)
+    return [
+        adapter.validate_python({"name": f"{name}__automation_{i}", **spec})
+        for i, spec in enumerate(specs, start=1)
+    ]
+
+
 def to_runner_deployments(definitions: list[dict[str, Any]]) -> list[Any]:
-    """RunnerDeployments for `prefect.serve`, with the same names, schedules and limits."""
+    """RunnerDeployments for `prefect.serve`: the same names, parameters, schedules,
+    concurrency limits and triggers as `prefect deploy --all` registers."""
     result = []
     for spec in definitions:
         flow = load_flow(spec["entrypoint"])
@@ -40,14 +74,9 @@ def to_runner_deployments(definitions: list[dict[str, Any]]) -> list[Any]:
             "description": spec.get("description"),
             "tags": spec.get("tags"),
             "parameters": spec.get("parameters") or {},
+            "schedules": to_schedules(spec.get("schedules") or []),
+            "triggers": to_triggers(spec["name"], spec.get("triggers") or []),
         }
-        schedules = spec.get("schedules") or []
-        intervals = [s["interval"] for s in schedules if "interval" in s]
-        crons = [s["cron"] for s in schedules if "cron" in s]
-        if intervals:
-            kwargs["interval"] = intervals
-        if crons:
-            kwargs["cron"] = crons
         if spec.get("concurrency_limit"):
             kwargs["concurrency_limit"] = spec["concurrency_limit"]
         result.append(flow.to_deployment(**kwargs))

@@ -65,24 +65,38 @@ def up(
                 )
                 return
             time.sleep(0.5)
-        os.killpg(proc.pid, signal.SIGTERM)
+        stop_group(proc.pid)
         raise common.UserError(f"prefect server did not answer within {wait:.0f} s; see {log_path}")
 
 
+def stop_group(pid: int, timeout: float = 15.0) -> bool:
+    """SIGTERM the process group led by `pid`, SIGKILL it after `timeout` s; True once gone."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.1)
+    return False
+
+
 @app.command()
-def down(as_json: bool = common.JsonOption) -> None:
-    """Stop the local server started by `qaflow server up`."""
+def down(
+    wait: float = typer.Option(15.0, help="Seconds to wait after SIGTERM before SIGKILL."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """Stop the local server started by `qaflow server up` (SIGTERM, then SIGKILL)."""
     common.use_json(as_json)
     server = LocalServer.read()
     stopped = False
     if server is not None:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            for _ in range(100):
-                os.kill(server.pid, 0)
-                time.sleep(0.1)
-        except ProcessLookupError:
-            stopped = True
+        stopped = stop_group(server.pid, wait)
         LocalServer.record_path().unlink(missing_ok=True)
     common.emit({"stopped": stopped, "pid": server.pid if server else None}, as_json)
 
