@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from blocks.target_api import TargetAPI
 from tasks.execution.context import RunShared, ScenarioContext
@@ -49,6 +49,7 @@ def execute_features(
     on_result: OnResult | None = None,
     openapi: str | Path | None = None,
     body_cap: int = BODY_CAP,
+    keep_bodies: Literal["failed", "all"] = "failed",
 ) -> RunResult:
     """Parse, bind and run the scenarios of `paths`; raises FeatureError before running
     anything if a file does not parse or a step matches no catalogue step.
@@ -56,6 +57,8 @@ def execute_features(
     `on_result` is called in the calling thread as each scenario ends (for progress bars).
     `openapi` is a path or URL of the target's OpenAPI document; by default
     `<base_url>/openapi.json`, fetched once, the first time a step needs it.
+    Bodies and headers of the HTTP exchanges are kept for steps that did not pass
+    (`keep_bodies="failed"`, so a big run's result stays small) or for all steps.
     """
     scenarios = load_features(paths, tags)
     return run_scenarios(
@@ -68,6 +71,7 @@ def execute_features(
         on_result=on_result,
         openapi=openapi,
         body_cap=body_cap,
+        keep_bodies=keep_bodies,
     )
 
 
@@ -82,6 +86,7 @@ def run_scenarios(
     on_result: OnResult | None = None,
     openapi: str | Path | None = None,
     body_cap: int = BODY_CAP,
+    keep_bodies: Literal["failed", "all"] = "failed",
 ) -> RunResult:
     """Run already bound scenarios; results come back in the order the scenarios were given."""
     planned = list(scenarios)
@@ -101,7 +106,9 @@ def run_scenarios(
     results: list[ScenarioResult | None] = [None] * len(planned)
 
     def one(index: int) -> ScenarioResult:
-        return run_scenario(planned[index], shared, scenario_timeout, dict(variables or {}), redactor)
+        return run_scenario(
+            planned[index], shared, scenario_timeout, dict(variables or {}), redactor, keep_bodies == "all"
+        )
 
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qaflow-bdd") as pool:
@@ -135,6 +142,7 @@ def run_scenario(
     timeout: float,
     variables: dict[str, Any],
     redactor: Redactor,
+    keep_bodies: bool = False,
 ) -> ScenarioResult:
     """One scenario, step by step, under its own deadline."""
     ctx = ScenarioContext(shared=shared, feature_dir=plan.feature_file.parent, variables=variables)
@@ -183,7 +191,10 @@ def run_scenario(
         if exchange is None and result.status != "passed":
             exchange = ctx.last_exchange  # a failed check shows the exchange it checked
         if exchange is not None:
-            result.request, result.response = exchange.request, exchange.response
+            if result.status == "passed" and not keep_bodies:
+                result.request, result.response = _brief(exchange.request), _brief(exchange.response)
+            else:
+                result.request, result.response = exchange.request, exchange.response
         if ctx.exchanges:
             ctx.last_exchange = ctx.exchanges[-1]
         if result.status != "passed":
@@ -207,3 +218,13 @@ def run_scenario(
         tag_lines=plan.tag_lines,
         error=scenario_error,
     )
+
+
+_BRIEF_KEYS = ("method", "url", "status", "elapsed_ms", "error")
+
+
+def _brief(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A passed step's exchange without headers and bodies: what was asked and how it went."""
+    if summary is None:
+        return None
+    return {key: summary[key] for key in _BRIEF_KEYS if key in summary}

@@ -146,6 +146,9 @@ def test_concurrency_keeps_file_order_and_reports_each_result(run, target):
     assert [s.name for s in result.scenarios] == [f"s{i}" for i in range(20)]
     assert sorted(s.name for s in seen) == sorted(s.name for s in result.scenarios)
     assert result.totals.scenarios == 20 and result.totals.passed == 20 and result.ok
+    sent = result.scenarios[3].steps[1]
+    assert sent.request == {"method": "GET", "url": f"{target.base_url}/users?page=4"}
+    assert set(sent.response) == {"status", "elapsed_ms"} and sent.response["status"] == 200
 
 
 def test_scenario_timeout(run, target):
@@ -181,6 +184,7 @@ def test_secrets_redacted_and_bodies_truncated(run, target):
 ''',
         target,
         body_cap=60,
+        keep_bodies="all",
     )
     scenario = result.scenarios[0]
     assert scenario.status == "failed"

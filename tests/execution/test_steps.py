@@ -86,6 +86,7 @@ def test_request_steps(run, target, tmp_path):
       """
 ''',
         target,
+        keep_bodies="all",
     )
     ok = results["base URL, header, variable, auth, query, bodies"]
     assert ok.status == "passed", [s.error for s in ok.steps]
