@@ -1,0 +1,155 @@
+"""One real Prefect stack for the operations tests: a `prefect server` started by
+`qaflow server up`, the `qaflow-process` work pool, `prefect deploy --all` of the
+project's prefect.yaml, a process worker, and the demo API, all on 127.0.0.1.
+
+Started once per module (it takes most of the tests' time) and stopped by PID:
+every long-lived process runs in its own session (process group), gets SIGTERM,
+and SIGKILL if it is still there after a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+QAFLOW = [sys.executable, "-m", "flows.cli"]
+PREFECT = [str(BIN / "prefect"), "--no-prompt"]
+DEMO_TARGET = "qaflow-ops-demo"
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+@dataclass
+class Stack:
+    """What the tests talk to."""
+
+    api_url: str
+    env: dict[str, str]
+    tmp: Path
+    demo_url: str
+    worker_log: Path
+
+    def run(self, args: list[str], timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(args, cwd=ROOT, env={**self.env, **env}, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def start(self, args: list[str], log: Path, **env: str) -> subprocess.Popen:
+        """A long-lived process in its own session, so that SIGTERM reaches it and its children."""
+        with open(log, "ab") as out:
+            return subprocess.Popen(args, cwd=ROOT, env={**self.env, **env}, stdout=out,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+
+    @contextmanager
+    def client(self) -> Iterator[Any]:
+        """A sync Prefect client on this stack's server."""
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url}), get_client(sync_client=True) as client:
+            yield client
+
+    def logs(self, path: Path | None = None, lines: int = 40) -> str:
+        path = path or self.worker_log
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def wait_for_run(self, run_id: Any, timeout: float = 240, log: Path | None = None) -> Any:
+        """The flow run once it is in a final state; fails with the process log when it is not in time."""
+        deadline = time.monotonic() + timeout
+        with self.client() as client:
+            while True:
+                run = client.read_flow_run(run_id)
+                if run.state is not None and run.state.type.value in FINAL:
+                    return run
+                if time.monotonic() > deadline:
+                    pytest.fail(f"flow run {run.name} still {run.state_name} after {timeout:.0f} s\n{self.logs(log)}")
+                time.sleep(1.0)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15.0) -> int:
+    """SIGTERM the process group, SIGKILL it after `timeout`; the exit code."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    from examples.demo_api.server import start_demo_api
+
+    tmp = tmp_path_factory.mktemp("ops")
+    env = {
+        **os.environ,
+        "QAFLOW_HOME": str(tmp / "qaflow-home"),
+        "PREFECT_HOME": str(tmp / "prefect-home"),
+        "QAFLOW_PROJECT_DIR": str(ROOT),
+        # The tests start every run themselves: no scheduled rag-sync may compete with them.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        "COLUMNS": "250",
+    }
+    env.pop("PREFECT_API_URL", None)
+    up = subprocess.run([*QAFLOW, "server", "up", "--port", "0", "--wait", "180", "--json"], cwd=ROOT, env=env,
+                        capture_output=True, text=True, timeout=240)
+    assert up.returncode == 0, up.stdout + up.stderr
+    server = json.loads(up.stdout)
+    stack = Stack(api_url=server["url"], env={**env, "PREFECT_API_URL": server["url"]}, tmp=tmp, demo_url="",
+                  worker_log=tmp / "worker.log")
+    worker = stop_demo = None
+    try:
+        created = stack.run([*PREFECT, "work-pool", "create", "qaflow-process", "--type", "process"])
+        assert created.returncode == 0, created.stdout + created.stderr
+        deployed = stack.run([*PREFECT, "deploy", "--all"])
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        stack.demo_url, stop_demo = start_demo_api()
+        _save_demo_target(stack)
+        worker = stack.start([*PREFECT, "worker", "start", "--pool", "qaflow-process"], stack.worker_log)
+        yield stack
+    finally:
+        if worker is not None:
+            stop(worker)
+        if stop_demo is not None:
+            stop_demo()
+        down = subprocess.run([*QAFLOW, "server", "down", "--json"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+        if not json.loads(down.stdout or "{}").get("stopped"):
+            from flows.cli.server import stop_group
+
+            stop_group(server["pid"], timeout=1)
+
+
+def _save_demo_target(stack: Stack) -> None:
+    """A TargetAPI block on the server: the demo API's URL and its bearer token."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from pydantic import SecretStr
+
+    from blocks.target_api import AuthProfile, TargetAPI
+
+    with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
+        TargetAPI(
+            base_url=stack.demo_url,
+            auth_profiles={"default": AuthProfile(kind="bearer", token=SecretStr("demo-token"))},
+        ).save(DEMO_TARGET, overwrite=True)

@@ -1,0 +1,194 @@
+"""prefect.yaml against a real Prefect server: `prefect deploy --all` registers every
+deployment as written, a process worker runs them, the custom event starts a
+rag-sync run, and `qaflow serve` answers `prefect deployment run`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import time
+from datetime import timedelta
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from prefect.exceptions import ObjectNotFound
+
+from tests.ops.conftest import DEMO_TARGET, PREFECT, QAFLOW, ROOT, Stack, stop
+
+pytestmark = [pytest.mark.server, pytest.mark.timeout(900)]
+
+DEPLOYMENTS = {
+    "rag-sync/rag-sync": {"rag"},
+    "bdd/bdd-nightly": {"bdd"},
+    "bdd/bdd-run": {"bdd"},
+    "mockdata/mockdata-generate": {"mockdata"},
+}
+
+
+def _artifacts(stack: Stack, run_id: Any) -> dict[str, Any]:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with stack.client() as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    return {a.key: a for a in found}
+
+
+def _table(artifact: Any) -> list[dict[str, Any]]:
+    """A table artifact's rows (the API returns them as a JSON string)."""
+    return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+
+
+def _run(stack: Stack, name: str, parameters: dict[str, Any]) -> Any:
+    with stack.client() as client:
+        deployment = client.read_deployment_by_name(name)
+        return client.create_flow_run_from_deployment(deployment.id, parameters=parameters).id
+
+
+def test_deploy_registers_every_deployment_as_written(stack: Stack) -> None:
+    with stack.client() as client:
+        deployments = {name: client.read_deployment_by_name(name) for name in DEPLOYMENTS}
+        automations = [a for a in client.read_automations() if a.name.startswith("rag-sync__")]
+    for name, tags in DEPLOYMENTS.items():
+        deployment = deployments[name]
+        assert deployment.work_pool_name == "qaflow-process"
+        assert set(deployment.tags) == {"qaflow", *tags}
+        assert deployment.description
+        # `prefect deploy` ran with QAFLOW_PROJECT_DIR set: the checkout's path is stored.
+        assert deployment.pull_steps == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
+        ]
+
+    rag = deployments["rag-sync/rag-sync"]
+    assert [s.schedule.interval for s in rag.schedules] == [timedelta(minutes=5)]
+    assert rag.global_concurrency_limit is not None and rag.global_concurrency_limit.limit == 1
+    assert rag.parameters == {"source_dir": "examples/docs", "store": "default"}
+    nightly = deployments["bdd/bdd-nightly"]
+    assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [("0 2 * * *", "UTC")]
+    assert deployments["bdd/bdd-run"].schedules == []
+    assert deployments["mockdata/mockdata-generate"].schedules == []
+
+    # rag-sync's event trigger: the folder of the event becomes the run's source_dir.
+    assert len(automations) == 1
+    trigger, action = automations[0].trigger, automations[0].actions[0]
+    assert trigger.expect == {"qaflow.rag.files-changed"}
+    assert trigger.match.root == {"prefect.resource.id": "qaflow.folder.*"}
+    assert action.type == "run-deployment" and action.deployment_id == rag.id
+    assert action.parameters == {"source_dir": "{{ event.payload.folder }}"}
+
+
+def test_bdd_run_form_has_a_default_and_a_description_for_every_parameter(stack: Stack) -> None:
+    """The UI's Run form of bdd-run: nothing to fill in before pressing Run, every field explained."""
+    with stack.client() as client:
+        deployment = client.read_deployment_by_name("bdd/bdd-run")
+    properties = deployment.parameter_openapi_schema["properties"]
+    assert "requirements" in properties
+    no_default = [p for p, spec in properties.items() if "default" not in spec and p not in deployment.parameters]
+    assert no_default == []
+    assert deployment.parameters["requirements"] == ["examples/requirements"]
+    no_description = [p for p, spec in properties.items() if not spec.get("description")]
+    assert no_description == [], (
+        f"bdd_pipeline's docstring (Args:) has no line for {', '.join(no_description)}: the UI shows them unexplained"
+    )
+
+
+def test_worker_runs_mockdata_and_bdd_deployments(stack: Stack) -> None:
+    mock_out, bdd_out = stack.tmp / "mockdata", stack.tmp / "bdd"
+    mock_id = _run(stack, "mockdata/mockdata-generate", {"rows": 2000, "out_dir": str(mock_out), "seed": 7})
+    bdd_id = _run(stack, "bdd/bdd-run", {"target": DEMO_TARGET, "base_url": stack.demo_url, "out_dir": str(bdd_out)})
+
+    mock_run = stack.wait_for_run(mock_id)
+    assert mock_run.state.type.value == "COMPLETED", stack.logs()
+    # The deployment's defaults filled in what the run did not give: shop.sql's four tables.
+    for table in ("customers", "products", "orders", "order_items"):
+        parts = sorted((mock_out / table).glob("*.parquet"))
+        assert parts, f"no Parquet files for {table} in {mock_out}"
+        assert sum(pq.ParquetFile(p).metadata.num_rows for p in parts) == 2000
+    assert (mock_out / "generators").is_dir()
+    summary = _artifacts(stack, mock_id)["mockdata-summary"]
+    assert summary.type == "table"
+    assert {row["table"] for row in _table(summary)} == {"customers", "products", "orders", "order_items"}
+    assert "seed 7" in summary.description
+
+    bdd_run = stack.wait_for_run(bdd_id)
+    assert bdd_run.state.type.value == "COMPLETED", stack.logs()
+    result = json.loads((bdd_out / "summary.json").read_text())
+    assert result["base_url"] == stack.demo_url
+    assert result["totals"]["scenarios"] > 0
+    assert result["totals"]["passed"] == result["totals"]["scenarios"]
+    for report in ("junit.xml", "cucumber.json", "report.html"):
+        assert (bdd_out / "reports" / report).stat().st_size > 0
+    artifacts = _artifacts(stack, bdd_id)
+    assert {"bdd-results", "bdd-summary"} <= set(artifacts)
+    assert "scenarios passed" in artifacts["bdd-summary"].data
+    assert "demo-token" not in artifacts["bdd-summary"].data + json.dumps(_table(artifacts["bdd-results"]))
+
+
+def test_files_changed_event_starts_a_rag_sync_of_that_folder(stack: Stack) -> None:
+    folder = stack.tmp / "watched docs"
+    folder.mkdir()
+    (folder / "login.md").write_text("# Login\n\nA bearer token comes from POST /auth/token.\n")
+    (folder / "orders.md").write_text("# Orders\n\nOrders are paginated with `page` and `size`.\n")
+    with stack.client() as client:
+        rag = client.read_deployment_by_name("rag-sync/rag-sync")
+
+    emitted = stack.run([sys.executable, "-c",
+                         "import sys; from pathlib import Path; from tasks.events import emit_files_changed; "
+                         "emit_files_changed(Path(sys.argv[1]), ['login.md', 'orders.md'])", str(folder)], timeout=120)
+    assert emitted.returncode == 0, emitted.stderr
+
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    deadline = time.monotonic() + 90
+    runs: list[Any] = []
+    while not runs:
+        assert time.monotonic() < deadline, "no rag-sync run within 90 s of the event\n" + stack.logs()
+        time.sleep(1.0)
+        with stack.client() as client:
+            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[rag.id])))
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.parameters == {"source_dir": str(folder.resolve()), "store": "default"}
+    assert run.created_by is not None and run.created_by.type == "AUTOMATION"
+
+    finished = stack.wait_for_run(run.id)
+    assert finished.state.type.value == "COMPLETED", stack.logs()
+    figures = {row["figure"]: row["value"] for row in _table(_artifacts(stack, run.id)["rag-sync"])}
+    assert figures["added"] == 2 and figures["failed"] == 0 and figures["chunks_written"] >= 2
+
+
+def test_qaflow_serve_answers_a_deployment_run(stack: Stack) -> None:
+    """Last, because it replaces the work-pool deployment: served and worker deployments of one
+    name are one deployment on the server (serve one way or the other, not both)."""
+    with stack.client() as client:
+        client.delete_deployment(client.read_deployment_by_name("mockdata/mockdata-generate").id)
+    log = stack.tmp / "serve.log"
+    server = stack.start([*QAFLOW, "serve", "mockdata-generate"], log)
+    out = stack.tmp / "served"
+    try:
+        deadline = time.monotonic() + 120
+        served = None
+        while served is None:
+            assert server.poll() is None, stack.logs(log)
+            assert time.monotonic() < deadline, "qaflow serve did not register within 120 s\n" + stack.logs(log)
+            time.sleep(1.0)
+            with stack.client() as client, contextlib.suppress(ObjectNotFound):
+                served = client.read_deployment_by_name("mockdata/mockdata-generate")
+        assert served.work_pool_name is None
+        assert served.parameters["schema"] == "examples/schemas/shop.sql"  # prefect.yaml's defaults
+        started = stack.run([*PREFECT, "deployment", "run", "mockdata/mockdata-generate",
+                             "-p", "rows=500", "-p", f"out_dir={out}", "-p", "schema=examples/schemas/customer.schema.json"])
+        assert started.returncode == 0, started.stdout + started.stderr
+        run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", started.stdout).group(1)
+        run = stack.wait_for_run(run_id, log=log)
+        assert run.state.type.value == "COMPLETED", stack.logs(log)
+        assert f"Beginning flow run '{run.name}'" in log.read_text()  # the serving process ran it
+        parts = [p for p in out.rglob("*.parquet") if "generators" not in p.parts]
+        assert sum(pq.ParquetFile(p).metadata.num_rows for p in parts) == 500
+    finally:
+        stop(server)
+    assert server.returncode is not None
