@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -201,6 +202,11 @@ def rules(names: tuple[str, ...]) -> list[Rule]:
     ]
 
 
+@lru_cache(maxsize=64)
+def _compiled(names: tuple[str, ...]) -> list[tuple[re.Pattern[str], Callable[[re.Match, Translation], None]]]:
+    return [(re.compile(pattern), action) for pattern, action in rules(names)]
+
+
 def _statements(line: str) -> list[str]:
     """One line -> statements, unwrapping a one-line `pm.test("...", function () { ... });`."""
     line = line.strip()
@@ -217,7 +223,7 @@ def translate(exec_lines: list[str]) -> Translation:
         re.findall(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:pm\.response\.json\(\)|JSON\.parse\(responseBody\))", script)
         + list(JSON_NAMES_DEFAULT)
     ))
-    table = [(re.compile(pattern), action) for pattern, action in rules(names)]
+    table = _compiled(names)
     result = Translation()
     for raw in script.splitlines():
         for statement in _statements(raw):

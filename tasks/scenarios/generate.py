@@ -30,7 +30,7 @@ from tasks.scenarios.model import (
 )
 from tasks.scenarios.render import render_feature
 from tasks.scenarios.translate import criteria_scenario, requirement_scenario
-from tasks.scenarios.validate import validate_text
+from tasks.scenarios.validate import scenario_problems, validate_text
 
 NEEDS_LLM = "needs an LLM: prose requirement and the offline provider is configured (set up an LLM endpoint block)"
 
@@ -133,9 +133,9 @@ def draft_feature(
             made = outcome.scenarios
         # a deterministic scenario can still fail to bind (a bad value in a cell): check each one
         for scenario in made:
-            problems = validate_text(render_feature(Feature(name=group, scenarios=[scenario])), requirement.id)
+            problems = scenario_problems(scenario)
             if problems:
-                draft.ungenerated.append(_ungenerated(requirement, "; ".join(p.split(": ", 1)[-1] for p in problems[:5])))
+                draft.ungenerated.append(_ungenerated(requirement, "; ".join(problems[:5])))
                 break
         else:
             scenarios += made

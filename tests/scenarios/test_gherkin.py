@@ -139,3 +139,18 @@ def test_common_setup_moves_to_a_background() -> None:
     assert [s.text for s in background] == ['the variable "t" is "x"', 'the request header "A" is "${t}"']
     assert [s.keyword for s in background] == ["Given", "And"]
     assert scenarios[0].steps[0].keyword == "Given" and len(scenarios[0].steps) == 2
+
+
+def test_model_level_binding_expands_outlines() -> None:
+    from tasks.scenarios.validate import scenario_problems
+
+    outline = Scenario(
+        name="s", tags=["REQ-3"],
+        steps=[Step(keyword="When", text='I send a <method> request to "/x"'),
+               Step(keyword="Then", text="the response status should be <status>")],
+        examples=[Examples(header=["method", "status"], rows=[["GET", "200"], ["FETCH", "405"]])],
+    )
+    problems = scenario_problems(outline)
+    assert problems == ["step 'I send a FETCH request to \"/x\"' matches no catalogue step (see `qaflow bdd steps`)"]
+    untagged = outline.model_copy(update={"tags": [], "examples": outline.examples[:0]})
+    assert "has no @REQ-<id> tag" in scenario_problems(untagged)[-1]
