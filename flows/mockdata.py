@@ -34,8 +34,6 @@ from tasks.rows.writer import FORMATS
 from tasks.schema import read_schema
 from tasks.settings import project_root, state_dir
 
-LOCALES = ("en_US", "ko_KR", "ja_JP", "de_DE", "en_GB", "fr_FR", "es_ES", "it_IT", "zh_CN", "pt_BR", "nl_NL")
-
 
 class TableSummary(BaseModel):
     """One generated table."""

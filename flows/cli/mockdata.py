@@ -50,6 +50,8 @@ def generate(
     table_rows: list[str] = typer.Option([], "--table-rows", help="TABLE=N for one table (repeatable)."),
     mode: str = typer.Option("thread", help="Run shards in threads or child processes."),
     llm_block: str | None = typer.Option(None, "--llm", help="Name of a saved LLM endpoint block."),
+    check_rows: int = typer.Option(250_000, "--check-rows",
+                                   help="Read back and check unique/FK columns of tables up to this many rows."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Generate rows for every table of SCHEMA into OUT."""
@@ -93,7 +95,7 @@ def generate(
             with progress:
                 summary = mockdata_pipeline(
                     str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
-                    llm=_endpoint(llm_block) if llm_block else None, mode=mode,
+                    llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,
                 )
         finally:
             remove_listener(advance)
