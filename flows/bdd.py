@@ -272,6 +272,8 @@ def bdd_pipeline(
         tags: a Cucumber tag expression selecting scenarios (e.g. "@smoke and not @slow").
         concurrency: scenarios in flight per feature.
         fail_on_failure: end the flow run Failed when a scenario fails (for CI gates).
+        scenario_timeout: seconds one scenario may take before it fails as an error.
+        use_rag: give the LLM the nearest passages of the rag index as context, when one exists.
         auth: bearer auth profiles as {profile: ENV_VAR}, the token read from the variable
             at run time (added to the block's own profiles).
     """
