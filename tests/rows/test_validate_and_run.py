@@ -75,7 +75,7 @@ def test_checks_find_duplicates_missing_parents_and_short_files(shop, tmp_path):
     assert any("customer_id: 1 value(s) missing" in p for p in orders.problems)
     items = check_table(plan, plan.table("order_items"), bad, "parquet")
     assert any("expected 6000 rows" in p for p in items.problems)
-    big = check_table(plan, plan.table("customers"), root, "parquet", max_check_rows=100)
+    big = check_table(plan, plan.table("customers"), root, "parquet", max_check_rows=50)
     assert big.ok and big.unique_checked == [] and big.skipped
 
 
@@ -95,3 +95,11 @@ def test_a_failing_child_process_names_the_module_and_rows(shop, tmp_path):
         run_shard(modules["customers"], shard, seed=9, fmt="parquet", locale="xx_XX",
                   pool_cache=None, mode="process")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fixed_width_keys_are_checked_further_than_strings(shop):
+    plan, _, root = shop
+    check = check_table(plan, plan.table("customers"), root, "parquet", max_check_rows=1000)
+    assert check.unique_checked == ["id"] and "email" in check.skipped[0]
+    orders = check_table(plan, plan.table("orders"), root, "parquet", max_check_rows=1000)
+    assert orders.foreign_keys_checked == ["customer_id -> customers.id"]
