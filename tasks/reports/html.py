@@ -6,6 +6,7 @@ artifact store or an e-mail attachment with no network."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -42,13 +43,18 @@ def _pretty(body: str | None) -> str:
         return body
 
 
+def _natural(text: str) -> list[Any]:
+    """REQ-2 before REQ-10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text)]
+
+
 def _matrix(scenarios: list[tuple[str, ScenarioResult]]) -> list[dict[str, Any]]:
     rows: dict[str, list[tuple[str, ScenarioResult]]] = defaultdict(list)
     for anchor, scenario in scenarios:
         for requirement in scenario.requirement_ids or [UNTRACED]:
             rows[requirement].append((anchor, scenario))
     out = []
-    for requirement in sorted(rows, key=lambda r: (r == UNTRACED, r)):
+    for requirement in sorted(rows, key=lambda r: (r == UNTRACED, _natural(r))):
         items = rows[requirement]
         statuses = {s.status for _, s in items}
         worst = next((st for st in ("error", "failed", "skipped", "passed") if st in statuses), "passed")
