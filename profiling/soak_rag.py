@@ -89,7 +89,7 @@ def main() -> None:
         print(f"chroma server on 127.0.0.1:{port} (pid {chroma_proc.pid})", flush=True)
 
     docs = WORK / "docs"
-    make_corpus(docs, args.files, sections=2, sentences=4)
+    make_corpus(docs, args.files, sections=1, sentences=3)
     rng = random.Random(5)
     serial = args.files
 
@@ -104,14 +104,15 @@ def main() -> None:
         nonlocal serial
         files = sorted(docs.glob("*.md"))
         for _ in range(2):  # add
-            (docs / f"doc-{serial:04d}.md").write_text(markdown(rng, f"Document {serial}", 2, 4))
+            (docs / f"doc-{serial:04d}.md").write_text(markdown(rng, f"Document {serial}", 1, 3))
             serial += 1
         for path in rng.sample(files, 2):  # change
             edit(path, rng)
-        victim, moved = rng.sample([f for f in files if f.exists()], 2)
+        *victims, moved = rng.sample([f for f in files if f.exists()], 3)
         moved.rename(docs / f"doc-{serial:04d}.md")  # rename
         serial += 1
-        victim.unlink()  # delete
+        for victim in victims:  # delete as many as were added: the folder keeps its size
+            victim.unlink()
 
     rss: list[float] = []
     fds: list[int] = []
