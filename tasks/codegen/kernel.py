@@ -409,6 +409,10 @@ class Batch:
         return other
 
 
+class GenerationError(ValueError):
+    """A column's generator failed; the message names the table, column and generator."""
+
+
 def generate_table(*, table: str, columns: list[dict], order: list[int], n_rows: int, seed: int,
                    start_row: int, total_rows: int | None, batch_size: int, pools: object,
                    registry: dict, parents: dict | None = None):
@@ -448,7 +452,7 @@ def generate_table(*, table: str, columns: list[dict], order: list[int], n_rows:
                 if array.type != types[i]:
                     array = array.cast(types[i])
             except Exception as exc:
-                raise type(exc)(f"{table}.{col['name']} ({col['generator']}): {exc}") from exc
+                raise GenerationError(f"{table}.{col['name']} ({col['generator']}): {exc}") from exc
             if col.get("null_rate"):
                 array = with_nulls(array, batch.rng.random(size) >= float(col["null_rate"]))
             batch.cols[col["name"]] = array

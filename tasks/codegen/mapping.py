@@ -283,7 +283,23 @@ def llm_request(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]]) -> list[
     ]
 
 
-def apply_llm(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], answer: dict) -> list[str]:
+def trial_run(plan: ColumnPlan, locale: str = "en_US", rows: int = 8) -> None:
+    """Generate a few values with the plan's generator and parameters: the LLM's parameters
+    must work before they reach a rendered module (bad ones raise here, not mid-run)."""
+    from tasks.codegen.kernel import generate_table
+    from tasks.codegen.pools import Pools
+    from tasks.settings import state_dir
+
+    batches = generate_table(
+        table="trial", columns=[plan.runtime()], order=[0], n_rows=rows, seed=0, start_row=0, total_rows=rows,
+        batch_size=rows, pools=Pools(locale, str(state_dir("pools"))),
+        registry={name: gen.fn for name, gen in registry().items()})
+    for _ in batches:
+        pass
+
+
+def apply_llm(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], answer: dict,
+              locale: str = "en_US") -> list[str]:
     """Replace fallback plans with valid LLM choices; returns notes on what was rejected."""
     notes = []
     for entry in answer.get("columns", []):
@@ -307,7 +323,8 @@ def apply_llm(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], answer: di
             name, params, suffix, extra = constrain(table, col, name, dict(entry.get("params") or {}))
             plan = _column_plan(col, name, params, "llm", "; ".join(["chosen by the LLM", *extra]), suffix,
                                 single_key(table, col))
-        except (MappingError, ValueError, TypeError) as exc:
+            trial_run(plan, locale)
+        except (MappingError, ValueError, TypeError, KeyError, OverflowError) as exc:
             notes.append(f"{table_name}.{col_name}: LLM choice {name} rejected ({exc}); kept {current.generator}")
             continue
         plans[table_name][index] = plan
@@ -433,7 +450,7 @@ def map_schema(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en
         before = usage_totals()
         try:
             answer = (ask or ask_llm)(messages, endpoint)
-            notes += apply_llm(schema, plans, answer)
+            notes += apply_llm(schema, plans, answer, locale)
             llm_note = f"LLM {endpoint.describe()}"
         except Exception as exc:  # the LLM improves the mapping; it is never required
             llm_note = f"LLM unavailable ({type(exc).__name__}: {exc}); heuristics kept"

@@ -168,3 +168,13 @@ def test_map_columns_task_calls_the_llm_once_then_the_cache_answers(prefect_api,
         assert len(llm.requests) == 1
     assert first.summary.llm_calls == 1 and second.summary.llm_calls == 0
     assert second.table("gadgets").column("zorblax").params["pattern"] == "Q-###"
+
+
+def test_llm_parameters_that_do_not_run_are_rejected(qaflow_home):
+    schema = _schema(_odd_table())
+    plans = heuristic_plans(schema)
+    notes = apply_llm(schema, plans, {"columns": [
+        {"table": "gadgets", "column": "wibble", "generator": "numeric.integer",
+         "params": {"distribution": "normal", "mean": "lots"}}]})
+    assert plans["gadgets"][3].how == "fallback"
+    assert "rejected" in notes[0] and "wibble" in notes[0]
