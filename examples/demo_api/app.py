@@ -33,7 +33,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Response, status
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_TOKEN = "demo-token"
 SHIP_DELAY_S = 0.3
@@ -57,6 +57,14 @@ class UserPatch(BaseModel):
     email: str | None = Field(default=None, pattern=EMAIL, max_length=200)
     age: int | None = Field(default=None, ge=0, le=150)
     role: Role | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_stay_set(self) -> "UserPatch":
+        """name, email and role cannot be cleared: null for them is a 422, not a broken user."""
+        cleared = [f for f in ("name", "email", "role") if f in self.model_fields_set and getattr(self, f) is None]
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        return self
 
 
 class User(UserIn):
@@ -275,7 +283,11 @@ def create_app(token: str | None = None) -> FastAPI:
     )
     async def create_order(body: OrderIn, response: Response) -> dict:
         if body.user_id not in store.users:
-            raise HTTPException(422, f"user {body.user_id} does not exist")
+            # Shaped like FastAPI's own validation errors, as the OpenAPI document says.
+            raise HTTPException(422, [{
+                "loc": ["body", "user_id"], "msg": f"user {body.user_id} does not exist",
+                "type": "value_error", "input": body.user_id,
+            }])
         items = [item.model_dump() for item in body.items]
         order = {
             "id": str(uuid.uuid4()),
