@@ -118,19 +118,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     server = json.loads(up.stdout)
     stack = Stack(api_url=server["url"], env={**env, "PREFECT_API_URL": server["url"]}, tmp=tmp, demo_url="",
                   worker_log=tmp / "worker.log")
-    worker = stop_demo = None
+    worker = deploying = stop_demo = None
     try:
         created = stack.run([*PREFECT, "work-pool", "create", "qaflow-process", "--type", "process"])
         assert created.returncode == 0, created.stdout + created.stderr
-        deployed = stack.run([*PREFECT, "deploy", "--all"])
-        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        # The worker and the demo API start while `prefect deploy` imports the flows.
+        worker = stack.start([*PREFECT, "worker", "start", "--pool", "qaflow-process"], stack.worker_log)
+        deploying = stack.start([*PREFECT, "deploy", "--all"], tmp / "deploy.log")
         stack.demo_url, stop_demo = start_demo_api()
         _save_demo_target(stack)
-        worker = stack.start([*PREFECT, "worker", "start", "--pool", "qaflow-process"], stack.worker_log)
+        assert deploying.wait(timeout=240) == 0, stack.logs(tmp / "deploy.log")
         yield stack
     finally:
-        if worker is not None:
-            stop(worker)
+        for proc in (worker, deploying):
+            if proc is not None:
+                stop(proc)
         if stop_demo is not None:
             stop_demo()
         down = subprocess.run([*QAFLOW, "server", "down", "--json"], cwd=ROOT, env=env, capture_output=True,

@@ -9,6 +9,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +48,33 @@ def _run(stack: Stack, name: str, parameters: dict[str, Any]) -> Any:
     with stack.client() as client:
         deployment = client.read_deployment_by_name(name)
         return client.create_flow_run_from_deployment(deployment.id, parameters=parameters).id
+
+
+@pytest.fixture(scope="module")
+def submitted(stack: Stack) -> Iterator[dict[str, Any]]:
+    """The worker's three runs, started together so that they run side by side: mockdata-generate
+    and bdd-run from the client, rag-sync from the files-changed event (sent by another process,
+    as `qaflow rag watch --emit` would)."""
+    folder = stack.tmp / "watched docs"
+    folder.mkdir()
+    (folder / "login.md").write_text("# Login\n\nA bearer token comes from POST /auth/token.\n")
+    (folder / "orders.md").write_text("# Orders\n\nOrders are paginated with `page` and `size`.\n")
+    emitter = stack.start([sys.executable, "-c",
+                           "import sys; from pathlib import Path; from tasks.events import emit_files_changed; "
+                           "emit_files_changed(Path(sys.argv[1]), ['login.md', 'orders.md'])", str(folder)],
+                          stack.tmp / "emit.log")
+    result = {
+        "mock_out": stack.tmp / "mockdata",
+        "bdd_out": stack.tmp / "bdd",
+        "folder": folder,
+        "emitter": emitter,
+    }
+    result["mock_id"] = _run(stack, "mockdata/mockdata-generate",
+                             {"rows": 2000, "out_dir": str(result["mock_out"]), "seed": 7})
+    result["bdd_id"] = _run(stack, "bdd/bdd-run",
+                            {"target": DEMO_TARGET, "base_url": stack.demo_url, "out_dir": str(result["bdd_out"])})
+    yield result
+    stop(emitter)
 
 
 def test_deploy_registers_every_deployment_as_written(stack: Stack) -> None:
@@ -96,10 +124,9 @@ def test_bdd_run_form_has_a_default_and_a_description_for_every_parameter(stack:
     )
 
 
-def test_worker_runs_mockdata_and_bdd_deployments(stack: Stack) -> None:
-    mock_out, bdd_out = stack.tmp / "mockdata", stack.tmp / "bdd"
-    mock_id = _run(stack, "mockdata/mockdata-generate", {"rows": 2000, "out_dir": str(mock_out), "seed": 7})
-    bdd_id = _run(stack, "bdd/bdd-run", {"target": DEMO_TARGET, "base_url": stack.demo_url, "out_dir": str(bdd_out)})
+def test_worker_runs_mockdata_and_bdd_deployments(stack: Stack, submitted: dict[str, Any]) -> None:
+    mock_out, bdd_out = submitted["mock_out"], submitted["bdd_out"]
+    mock_id, bdd_id = submitted["mock_id"], submitted["bdd_id"]
 
     mock_run = stack.wait_for_run(mock_id)
     assert mock_run.state.type.value == "COMPLETED", stack.logs()
@@ -128,18 +155,11 @@ def test_worker_runs_mockdata_and_bdd_deployments(stack: Stack) -> None:
     assert "demo-token" not in artifacts["bdd-summary"].data + json.dumps(_table(artifacts["bdd-results"]))
 
 
-def test_files_changed_event_starts_a_rag_sync_of_that_folder(stack: Stack) -> None:
-    folder = stack.tmp / "watched docs"
-    folder.mkdir()
-    (folder / "login.md").write_text("# Login\n\nA bearer token comes from POST /auth/token.\n")
-    (folder / "orders.md").write_text("# Orders\n\nOrders are paginated with `page` and `size`.\n")
+def test_files_changed_event_starts_a_rag_sync_of_that_folder(stack: Stack, submitted: dict[str, Any]) -> None:
+    folder = submitted["folder"]
+    assert submitted["emitter"].wait(timeout=120) == 0, stack.logs(stack.tmp / "emit.log")
     with stack.client() as client:
         rag = client.read_deployment_by_name("rag-sync/rag-sync")
-
-    emitted = stack.run([sys.executable, "-c",
-                         "import sys; from pathlib import Path; from tasks.events import emit_files_changed; "
-                         "emit_files_changed(Path(sys.argv[1]), ['login.md', 'orders.md'])", str(folder)], timeout=120)
-    assert emitted.returncode == 0, emitted.stderr
 
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
