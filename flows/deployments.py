@@ -81,3 +81,27 @@ def to_runner_deployments(definitions: list[dict[str, Any]]) -> list[Any]:
             kwargs["concurrency_limit"] = spec["concurrency_limit"]
         result.append(flow.to_deployment(**kwargs))
     return result
+
+
+def on_work_pools(deployments: list[Any]) -> list[str]:
+    """Those of `deployments` that the server already has on a work pool, as
+    "flow/deployment (pool)".
+
+    Serving a deployment of the same name updates that one deployment and keeps its
+    work pool, so both a worker and `qaflow serve` would pick up its runs: the
+    caller refuses instead.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    taken = []
+    with get_client(sync_client=True) as client:
+        for deployment in deployments:
+            name = deployment.full_name
+            try:
+                existing = client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                continue
+            if existing.work_pool_name:
+                taken.append(f"{name} ({existing.work_pool_name})")
+    return taken

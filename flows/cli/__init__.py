@@ -109,12 +109,18 @@ def serve(
             )
         from prefect import serve as prefect_serve
 
-        from flows.deployments import load_definitions, to_runner_deployments
+        from flows.deployments import load_definitions, on_work_pools, to_runner_deployments
 
         definitions = [d for d in load_definitions() if not names or d["name"] in names]
         if not definitions:
             raise common.UserError(f"no deployment named {', '.join(names or [])} in prefect.yaml")
-        prefect_serve(*to_runner_deployments(definitions))
+        deployments = to_runner_deployments(definitions)
+        if taken := on_work_pools(deployments):
+            raise common.UserError(
+                f"already deployed to a work pool: {', '.join(taken)}; workers run those. To serve "
+                "them here instead: prefect deployment delete 'FLOW/DEPLOYMENT'"
+            )
+        prefect_serve(*deployments)
 
 
 def main() -> None:

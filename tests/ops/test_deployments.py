@@ -183,7 +183,10 @@ def test_files_changed_event_starts_a_rag_sync_of_that_folder(stack: Stack, subm
 
 def test_qaflow_serve_answers_a_deployment_run(stack: Stack) -> None:
     """Last, because it replaces the work-pool deployment: served and worker deployments of one
-    name are one deployment on the server (serve one way or the other, not both)."""
+    name are one deployment on the server, so serve refuses until it is deleted."""
+    refused = stack.run([*QAFLOW, "serve", "mockdata-generate"], timeout=180)
+    assert refused.returncode != 0
+    assert "already deployed to a work pool: mockdata/mockdata-generate (qaflow-process)" in refused.stderr
     with stack.client() as client:
         client.delete_deployment(client.read_deployment_by_name("mockdata/mockdata-generate").id)
     log = stack.tmp / "serve.log"
