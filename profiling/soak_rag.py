@@ -31,10 +31,15 @@ WORK = Path(tempfile.mkdtemp(prefix="soak-rag-"))
 os.environ.setdefault("QAFLOW_HOME", str(WORK / "home"))
 os.environ.setdefault("PREFECT_HOME", str(WORK / "prefect-home"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 
 from tasks.environment import apply_defaults  # noqa: E402
 
 apply_defaults()
+
+from flows.prefect_api import start_api  # noqa: E402
+
+start_api()  # the ephemeral API, started before the heavy imports (a server process of its own)
 
 
 def free_port() -> int:

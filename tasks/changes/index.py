@@ -293,6 +293,10 @@ class RagIndex:
             chunks_of[state.path] = chunk_document(document, state.path, self.config, self.counter)
             ready.append(state)
             del document
+        # a file that turned into something we do not read: its old chunks are stale
+        dropped = [p.path for p in result.skipped if self.manifest.get(p.path) is not None]
+        if dropped:
+            result.chunks_deleted += self.delete(dropped).chunks_deleted
         if not ready:
             return result
         chunks = [chunk for state in ready for chunk in chunks_of[state.path]]
@@ -308,7 +312,7 @@ class RagIndex:
         checkpoint("index:after-begin")
         new_ids = {chunk.id for chunk in chunks}
         stale = [c for row in old_rows.values() if row for c in row.chunk_ids if c not in new_ids]
-        result.chunks_deleted = self.store.delete(stale)
+        result.chunks_deleted += self.store.delete(stale)
         checkpoint("index:after-delete")
         result.chunks_written = self.store.upsert(
             [chunk.id for chunk in chunks],

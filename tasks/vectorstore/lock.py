@@ -4,11 +4,12 @@ Two guards, taken in this order and released in reverse:
 
 1. A Prefect global concurrency limit (`rag-sync-<collection key>`, 1 slot),
    so syncs of the same collection on different machines (a Chroma server,
-   a Prefect server) queue. Only against a persistent Prefect API: with the
-   ephemeral one each process has its own in-memory lease storage, so a
-   process killed while holding the slot would block every later sync for
-   good. Its lease is 60 s (the server's minimum), renewed while held, so a
-   killed holder frees the slot within about a minute.
+   a Prefect server) queue. Only against a Prefect server that outlives the
+   sync (PREFECT_API_URL, `qaflow server up`): an ephemeral API keeps leases
+   in the memory of a server that dies with the process, so a killed holder
+   would block every later sync for good. The lease is 60 s (the server's
+   minimum), renewed while held, so a killed holder frees the slot within
+   about a minute.
 2. A file lock next to the store (filelock), which the OS releases when the
    holder dies: a SIGKILLed sync never blocks the next one on this machine.
 """
@@ -49,13 +50,32 @@ def lock_path(block: VectorStore) -> Path:
     return state_folder(block) / f"{block.collection}.lock"
 
 
+def _own_ephemeral_api() -> str | None:
+    """The URL of the ephemeral API this process started itself (the CLI's early server)."""
+    try:
+        from flows.prefect_api import _early
+    except ImportError:
+        return None
+    return _early.url
+
+
 def prefect_limits_enabled() -> bool:
-    """A persistent Prefect API is configured and the limit is not switched off."""
+    """A Prefect API that outlives this process is configured, and the limit is not off.
+
+    Not with Prefect's ephemeral API nor the CLI's early ephemeral server: their
+    leases live in the memory of a server that dies with this process, while the
+    slot count lives in the shared database, so a killed sync would hold the
+    slot for ever.
+    """
     if os.environ.get("QAFLOW_RAG_PREFECT_LIMIT", "").lower() in {"0", "false", "off", "no"}:
         return False
     from prefect.settings import PREFECT_API_URL
 
-    return bool(PREFECT_API_URL.value())
+    url = PREFECT_API_URL.value()
+    if not url:
+        return False
+    own = _own_ephemeral_api()
+    return not (own and own.rstrip("/") == str(url).rstrip("/"))
 
 
 def _ensure_limit(name: str) -> None:

@@ -112,3 +112,17 @@ def test_query_returns_nearest_chunks_with_heading_and_score(rag_home: Path, tmp
 def test_empty_store_queries_and_status(rag_home: Path) -> None:
     assert rag_query("anything") == []
     assert rag_status() == {"files": 0, "chunks": 0, "drift": 0}
+
+
+def test_a_file_that_turns_binary_loses_its_chunks(rag_home: Path, tmp_path: Path) -> None:
+    from tests.rag.conftest import plain_sync
+
+    root = tmp_path / "docs"
+    write(root, "a.md", "# A\n\nalpha text.\n")
+    write(root, "b.md", "# B\n\nbeta text.\n")
+    plain_sync(root)
+    assert rag_status() == {"files": 2, "chunks": 2, "drift": 0}
+    (root / "b.md").write_bytes(b"\x00\x01 now binary")
+    plain_sync(root)
+    assert rag_status() == {"files": 1, "chunks": 1, "drift": 0}
+    assert_in_step(root)
