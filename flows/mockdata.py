@@ -27,8 +27,8 @@ from blocks.llm import LLMEndpoint
 from flows.runners import MemoryBoundedTaskRunner
 from tasks.codegen.mapping import map_columns
 from tasks.codegen.render import DEFAULT_BATCH_SIZE, render_generators
-from tasks.rows.run import peak_rss_bytes, warm_pools, write_shard
-from tasks.rows.shards import plan_shards
+from tasks.rows.run import ShardResult, peak_rss_bytes, warm_pools, write_shard
+from tasks.rows.shards import Shard, plan_shards
 from tasks.rows.validate import DEFAULT_MAX_CHECK_ROWS, validate_table
 from tasks.rows.writer import FORMATS
 from tasks.schema import read_schema
@@ -100,6 +100,36 @@ def publish(staging: Path, out: Path, names: list[str]) -> None:
         (staging / name).rename(target)
 
 
+def submit_shards(jobs: list[tuple[str, Shard]], seed: int, fmt: str, locale: str, pool_cache: str,
+                  mode: str) -> list[ShardResult]:
+    """Submit every shard to the current flow's task runner and wait for all of them."""
+    futures = [write_shard.submit(module, part, seed, fmt, locale, pool_cache, mode) for module, part in jobs]
+    return [future.result() for future in futures]
+
+
+@flow(name="mockdata-shards")
+def write_shards_elsewhere(jobs: list[tuple[str, Shard]], seed: int, fmt: str, locale: str, pool_cache: str,
+                           mode: str) -> list[ShardResult]:
+    """The shard stage as a subflow, so it can run under another task runner (Dask)."""
+    return submit_shards(jobs, seed, fmt, locale, pool_cache, mode)
+
+
+def dask_runner(address: str | None, workers: int | None) -> Any:
+    """A DaskTaskRunner for an existing cluster (`address`) or a LocalCluster of 1-thread workers.
+
+    Workers on other machines need the output folder (and QAFLOW_HOME's pools, or
+    they rebuild them) on a shared file system.
+    """
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise ValueError("runner='dask' needs the dask extra: pip install 'qaflow[dask]'") from None
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})
+
+
 # The parameter is called `schema` like everywhere else in qaflow; pydantic warns that the
 # flow's parameter model shadows BaseModel.schema, which is harmless here.
 warnings.filterwarnings("ignore", message='Field name "schema"', category=UserWarning)
@@ -118,9 +148,19 @@ def mockdata_pipeline(
     mode: str = "thread",
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_check_rows: int = DEFAULT_MAX_CHECK_ROWS,
+    runner: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
 ) -> MockdataSummary:
-    """Generate `rows` rows per table (or a {table: rows} dict) of `schema` into `out_dir`."""
+    """Generate `rows` rows per table (or a {table: rows} dict) of `schema` into `out_dir`.
+
+    Shards run on this process's memory-bounded thread pool (`runner="local"`), or on
+    Dask (`runner="dask"`): the cluster at `address`, else a LocalCluster of `workers`
+    single-threaded processes. The same seed gives the same bytes on either.
+    """
     started = time.perf_counter()
+    if runner not in ("local", "dask"):
+        raise ValueError(f"runner must be local or dask, got {runner!r}")
     logger = get_run_logger()
     out = check_arguments(rows, out_dir, fmt, locale, shards)
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
@@ -135,13 +175,17 @@ def mockdata_pipeline(
         modules = render_generators(plan, spec, str(staging / "generators"), batch_size, pool_cache)
         warm_pools(plan, pool_cache)
         gen_started = time.perf_counter()
-        futures = {}
-        for table in plan.tables:  # parents first
-            parts = plan_shards(table.name, table.rows, staging / table.name, shards=shards,
-                                batch_size=batch_size, fmt=fmt)
-            futures[table.name] = [write_shard.submit(modules[table.name], part, seed, fmt, locale, pool_cache,
-                                                      mode) for part in parts]
-        results = {name: [f.result() for f in fs] for name, fs in futures.items()}
+        jobs = [(modules[table.name], part) for table in plan.tables  # parents first
+                for part in plan_shards(table.name, table.rows, staging / table.name, shards=shards,
+                                        batch_size=batch_size, fmt=fmt)]
+        if runner == "dask":
+            done = write_shards_elsewhere.with_options(task_runner=dask_runner(address, workers))(
+                jobs, seed, fmt, locale, pool_cache, mode)
+        else:
+            done = submit_shards(jobs, seed, fmt, locale, pool_cache, mode)
+        results: dict[str, list[ShardResult]] = {t.name: [] for t in plan.tables}
+        for part in done:
+            results[part.table].append(part)
         gen_seconds = time.perf_counter() - gen_started
         checks = [validate_table(plan, table, str(staging), fmt, max_check_rows) for table in plan.tables]
         problems = [p for check in checks for p in check.problems]

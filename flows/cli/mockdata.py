@@ -52,6 +52,9 @@ def generate(
     llm_block: str | None = typer.Option(None, "--llm", help="Name of a saved LLM endpoint block."),
     check_rows: int = typer.Option(250_000, "--check-rows",
                                    help="Read back and check unique/FK columns of tables up to this many rows."),
+    runner: str = typer.Option("local", help="local (memory-bounded threads) or dask."),
+    address: str | None = typer.Option(None, help="Dask scheduler address (tcp://host:8786); default a LocalCluster."),
+    workers: int | None = typer.Option(None, help="Workers of the Dask LocalCluster (default 2)."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Generate rows for every table of SCHEMA into OUT."""
@@ -61,6 +64,11 @@ def generate(
             raise common.UserError(f"--format must be parquet, csv or jsonl, got {fmt!r}")
         if mode not in ("thread", "process"):
             raise common.UserError(f"--mode must be thread or process, got {mode!r}")
+        if runner not in ("local", "dask"):
+            raise common.UserError(f"--runner must be local or dask, got {runner!r}")
+        from flows.prefect_api import start_api
+
+        start_api()  # the API server starts while the pipeline's libraries import
         overrides = _table_rows(rows, table_rows)
         from rich.progress import (
             BarColumn,
@@ -96,6 +104,7 @@ def generate(
                 summary = mockdata_pipeline(
                     str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
                     llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,
+                    runner=runner, address=address, workers=workers,
                 )
         finally:
             remove_listener(advance)
