@@ -94,15 +94,16 @@ def assert_in_step(root: Path, chunk_tokens: int | None = None, overlap: int | N
         close_clients()
 
 
-def plain_sync(root: Path) -> None:
-    """The flow's steps without Prefect: a quick way to set up an index in a test."""
+def plain_sync(root: Path) -> int:
+    """The flow's steps without Prefect (a quick way to set up or repair an index in a
+    test); returns how many paths the repair step fixed."""
     from tasks.changes.index import RagIndex
     from tasks.changes.steps import batches
     from tasks.vectorstore import close_clients
 
     index = RagIndex(VectorStore.resolve(None))
     try:
-        index.repair()
+        repaired = index.repair()
         plan = index.detect(root)
         index.touch(plan.touched)
         index.delete(plan.deleted)
@@ -112,3 +113,4 @@ def plain_sync(root: Path) -> None:
     finally:
         index.close()
         close_clients()
+    return repaired
