@@ -105,6 +105,16 @@ def test_cli_json_outputs(rag_home: Path, tmp_path: Path) -> None:
     assert status.exit_code == 0, status.output
     assert json.loads(status.stdout.strip().splitlines()[-1]) == {"files": 1, "chunks": 1, "drift": 0}
 
+    # the counts are published as a Prefect table artifact
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["rag-sync"])))
+    assert artifacts and artifacts[-1].type == "table"
+    table = artifacts[-1].data if isinstance(artifacts[-1].data, list) else json.loads(artifacts[-1].data)
+    assert {row["figure"] for row in table} >= {"added", "chunks_written", "embed_seconds", "peak_rss_mb"}
+
     missing = runner.invoke(app, ["rag", "sync", str(tmp_path / "nope"), "--json"])
     assert missing.exit_code == 1 and "not a folder" in missing.output
 
