@@ -17,7 +17,7 @@ import time
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
@@ -143,12 +143,12 @@ def mockdata_pipeline(
     seed: int | None = None,
     shards: int | None = None,
     locale: str = "en_US",
-    fmt: str = "parquet",
+    fmt: Literal["parquet", "csv", "jsonl"] = "parquet",
     llm: LLMEndpoint | str | None = None,
-    mode: str = "thread",
+    mode: Literal["thread", "process"] = "thread",
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_check_rows: int = DEFAULT_MAX_CHECK_ROWS,
-    runner: str = "local",
+    runner: Literal["local", "dask"] = "local",
     address: str | None = None,
     workers: int | None = None,
 ) -> MockdataSummary:
@@ -157,6 +157,22 @@ def mockdata_pipeline(
     Shards run on this process's memory-bounded thread pool (`runner="local"`), or on
     Dask (`runner="dask"`): the cluster at `address`, else a LocalCluster of `workers`
     single-threaded processes. The same seed gives the same bytes on either.
+
+    Args:
+        schema: Schema file: SQL DDL (.sql), JSON Schema (.json), qaflow spec (.yaml) or a sample (.csv/.parquet).
+        rows: Rows per table, or a mapping {table: rows}.
+        out_dir: Output folder; one sub-folder of part files per table, plus the generators.
+        seed: Same seed, same bytes; random (and reported) when empty.
+        shards: Part files per table; default one per worker.
+        locale: Faker locale of names, addresses and phone numbers (en_US, ko_KR, ja_JP, de_DE, ...).
+        fmt: Output format.
+        llm: Name of a saved LLM endpoint block (default: "default", else offline).
+        mode: Run local shards in threads or in child processes.
+        batch_size: Rows per Arrow batch and Parquet row group.
+        max_check_rows: Read back and check unique and foreign-key columns of tables up to this size.
+        runner: Where shards run: this process (local) or a Dask cluster.
+        address: Dask scheduler address (tcp://host:8786); empty starts a LocalCluster.
+        workers: Worker processes of that LocalCluster (default 2).
     """
     started = time.perf_counter()
     if runner not in ("local", "dask"):
