@@ -74,6 +74,11 @@ def close_clients() -> int:
         close = getattr(client, "close", None)
         if close is not None:
             close()
+        # chromadb's HTTP client never closes its httpx session on close(): its pooled
+        # sockets would linger until garbage collection, one pool per sync
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if session is not None and hasattr(session, "close"):
+            session.close()
     return len(clients)
 
 
