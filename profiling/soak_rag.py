@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=40, help="files in the folder at the start")
     parser.add_argument("--server", action="store_true", help="Chroma as a server (chroma run)")
     parser.add_argument("--plain", action="store_true", help="without Prefect (RagIndex steps directly)")
+    parser.add_argument("--release-between", action="store_true",
+                        help="gc + malloc_trim after each flow run returns, as `rag watch` does")
     args = parser.parse_args()
 
     from memory_profiler import memory_usage
@@ -102,8 +104,12 @@ def main() -> None:
         if args.plain:
             return plain_sync(docs)
         from flows.rag import rag_sync
+        from tasks.vectorstore import release
 
-        return rag_sync(source_dir=str(docs), store="")
+        counts = rag_sync(source_dir=str(docs), store="")
+        if args.release_between:
+            release()  # what `rag watch` does between syncs
+        return counts
 
     def mutate() -> None:
         nonlocal serial

@@ -128,8 +128,11 @@ def watch_folder(
     runs += 1
     if max_syncs is not None and runs >= max_syncs:
         return runs
+    from tasks.vectorstore import release
+
     for _changes in watch(source_dir, debounce=debounce_ms, stop_event=stop_event, raise_interrupt=False):
         run_sync()
+        release()  # what the finished flow run left behind, before waiting again
         runs += 1
         if max_syncs is not None and runs >= max_syncs:
             break
