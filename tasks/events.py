@@ -64,3 +64,49 @@ def emit_files_changed(folder: Path, paths: list[str]) -> None:
     )
     if event is None:
         raise RuntimeError(f"Prefect did not send the event (events are off for {api_url})")
+
+
+def flush_events(timeout: float = 30.0) -> None:
+    """Wait until queued events reached the server (a long-running watcher may be killed any time)."""
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=timeout, at_exit=False)
+
+
+def watch_and_emit(
+    folder: Path,
+    debounce_ms: int = 1600,
+    max_events: int | None = None,
+    stop_event: Any = None,
+    on_event: Any = None,
+) -> int:
+    """Emit a files-changed event now (the whole folder) and after every burst of changes.
+
+    The watcher syncs nothing itself: the rag-sync deployment's trigger does, on a
+    worker or `qaflow serve`, so the Prefect UI shows the event and the run it caused.
+    Returns the number of events sent; stops after `max_events` when given.
+    """
+    from watchfiles import watch
+
+    from tasks.documents import walk
+
+    root = Path(folder).expanduser().resolve()
+    sent = 0
+
+    def send(paths: list[str]) -> bool:
+        nonlocal sent
+        emit_files_changed(root, paths)
+        flush_events()
+        sent += 1
+        if on_event is not None:
+            on_event(paths)
+        return max_events is not None and sent >= max_events
+
+    files, _skipped = walk(root)
+    if send(sorted(str(p.relative_to(root)) for p in files)):
+        return sent
+    for burst in watch(root, debounce=debounce_ms, stop_event=stop_event, raise_interrupt=False):
+        changed = {Path(p).resolve() for _kind, p in burst}
+        if send(sorted(str(p.relative_to(root)) for p in changed if p.is_relative_to(root))):
+            break
+    return sent

@@ -147,12 +147,33 @@ def watch(
     chunk_tokens: int | None = ChunkOption,
     overlap: int | None = OverlapOption,
     debounce_ms: int = typer.Option(1600, "--debounce-ms", help="Quiet time before a burst of changes syncs."),
+    emit: bool = typer.Option(
+        False, "--emit",
+        help="Sync nothing here: send a qaflow.rag.files-changed event to the Prefect server instead; "
+             "the rag-sync deployment's trigger runs the sync (needs a server: qaflow server up).",
+    ),
+    max_events: int | None = typer.Option(None, "--max-events", min=1, help="With --emit: stop after N events."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Sync SOURCE_DIR now and again after every change, until Ctrl-C (one JSON line per sync)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         _check_dir(source_dir)
+        if emit:
+            from flows.prefect_api import configure_api
+            from tasks.events import watch_and_emit
+
+            if configure_api() == "ephemeral":
+                raise common.UserError("--emit needs a Prefect server: run `qaflow server up` or set PREFECT_API_URL")
+            common.console().print(f"watching {source_dir}, emitting events (Ctrl-C to stop)", highlight=False)
+            watch_and_emit(source_dir, debounce_ms, max_events,
+                           on_event=lambda paths: common.emit({"event": "qaflow.rag.files-changed",
+                                                               "folder": str(source_dir.resolve()),
+                                                               "paths": paths}, as_json,
+                                                              lambda r: common.console().print(
+                                                                  f"event: {len(r['paths'])} file(s) changed",
+                                                                  highlight=False)))
+            return
         from flows.prefect_api import start_api
 
         start_api()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -54,14 +53,12 @@ def _run(stack: Stack, name: str, parameters: dict[str, Any]) -> Any:
 def submitted(stack: Stack) -> Iterator[dict[str, Any]]:
     """The worker's three runs, started together so that they run side by side: mockdata-generate
     and bdd-run from the client, rag-sync from the files-changed event (sent by another process,
-    as `qaflow rag watch --emit` would)."""
+    `qaflow rag watch --emit`, which sends one for the whole folder when it starts)."""
     folder = stack.tmp / "watched docs"
     folder.mkdir()
     (folder / "login.md").write_text("# Login\n\nA bearer token comes from POST /auth/token.\n")
     (folder / "orders.md").write_text("# Orders\n\nOrders are paginated with `page` and `size`.\n")
-    emitter = stack.start([sys.executable, "-c",
-                           "import sys; from pathlib import Path; from tasks.events import emit_files_changed; "
-                           "emit_files_changed(Path(sys.argv[1]), ['login.md', 'orders.md'])", str(folder)],
+    emitter = stack.start([*QAFLOW, "rag", "watch", str(folder), "--emit", "--max-events", "1", "--json"],
                           stack.tmp / "emit.log")
     result = {
         "mock_out": stack.tmp / "mockdata",
