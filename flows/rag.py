@@ -132,7 +132,7 @@ def rag_sync(
             )
         finally:
             close_index(key)
-            close_clients()
+            close_clients(keep_http=True)
             release()
     for problem in plan.failed + totals.failed:
         logger.warning("could not index %s: %s", problem.path, problem.reason)
@@ -175,7 +175,7 @@ def rag_query(
         vector = get_embedder(chroma.model.name).encode([text])[0]
         return [hit.as_dict() for hit in chroma.query(vector, k=k, where=where)]
     finally:
-        close_clients()
+        close_clients(keep_http=True)
 
 
 def rag_status(store: str = "default") -> dict[str, Any]:
@@ -197,7 +197,7 @@ def rag_status(store: str = "default") -> dict[str, Any]:
         return {"files": files, "chunks": chunks, "drift": drift}
     finally:
         manifest.close()
-        close_clients()
+        close_clients(keep_http=True)
 
 
 def demo(out_dir: Path) -> dict[str, Any]:

@@ -65,11 +65,17 @@ def client_for(block: VectorStore) -> ClientAPI:
         return client
 
 
-def close_clients() -> int:
-    """Close every client this process opened (end of a flow); returns how many."""
+def close_clients(keep_http: bool = False) -> int:
+    """Close the clients this process opened (end of a flow); returns how many.
+
+    keep_http: leave HTTP clients (Chroma server) open for the next flow run of
+    this process. Unlike a PersistentClient they hold no index memory, while
+    building one per run (a System, an httpx pool, an SSL context) costs ~1 MB
+    that is not all given back: the soak grew ~1 MB per sync that way.
+    """
     with _clients_lock:
-        clients = list(_clients.values())
-        _clients.clear()
+        keys = [k for k in _clients if not (keep_http and k.startswith("http"))]
+        clients = [_clients.pop(k) for k in keys]
     for client in clients:
         close = getattr(client, "close", None)
         if close is not None:
