@@ -68,10 +68,16 @@ def rag_sync(
 ) -> dict[str, Any]:
     """Bring the collection of the `store` VectorStore block in line with `source_dir`.
 
-    model: a local sentence-transformers folder (default: the bundled all-MiniLM-L6-v2);
-    chunk_tokens/overlap: chunker settings (default: the model's window, ~12.5%);
-    changing either re-indexes everything. lock_timeout: seconds to wait for a
-    running sync of the same collection (None: wait).
+    Args:
+        source_dir: Folder of documents to index (.md, .txt, .rst, .html, .docx, .pdf, .xlsx, .csv).
+        store: Name of the VectorStore block (embedded Chroma folder or server); default when unsaved.
+        model: Local sentence-transformers model folder; empty: the bundled all-MiniLM-L6-v2.
+            Changing it re-indexes everything.
+        chunk_tokens: Tokens per chunk; empty: the model's window. Changing it re-indexes everything.
+        overlap: Overlapping tokens between chunks; empty: about 12.5% of chunk_tokens.
+        batch_files: Files read, embedded and written per batch (memory is released after each).
+        batch_bytes: Bytes of documents per batch at most.
+        lock_timeout: Seconds to wait for a running sync of the same collection; empty: wait.
     """
     logger = get_run_logger()
     started = time.perf_counter()
