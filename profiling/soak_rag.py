@@ -17,7 +17,6 @@ import argparse
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,15 +36,10 @@ from tasks.environment import apply_defaults  # noqa: E402
 
 apply_defaults()
 
+from flows.cli.server import free_port  # noqa: E402
 from flows.prefect_api import start_api  # noqa: E402
 
 start_api()  # the ephemeral API, started before the heavy imports (a server process of its own)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_chroma(path: Path) -> tuple[subprocess.Popen, int]:

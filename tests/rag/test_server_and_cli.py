@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,21 +16,16 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from flows.cli.server import free_port
 from flows.rag import rag_query, rag_status, rag_sync
 from tests.rag.conftest import assert_in_step, section, write
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path, rag_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     proc = subprocess.Popen(
         [str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
