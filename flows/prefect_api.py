@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,3 +163,20 @@ def start_api() -> str:
     url = _early.start()
     os.environ["PREFECT_API_URL"] = url
     return url
+
+
+@contextmanager
+def cli_flow_runs() -> Iterator[None]:
+    """Flow runs started inside this block send no heartbeats.
+
+    Heartbeats let the server mark a deployment's run crashed when its worker
+    process dies; a run started from the CLI is watched by the terminal that
+    started it, and scheduled runs (executed by a worker, not here) keep them.
+    Leaving them on costs up to a second per run: Prefect's heartbeat thread
+    sleeps in one-second steps, and the engine joins it when the flow returns.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+

@@ -109,8 +109,10 @@ def run(
         _needs_api()
         from flows.bdd import ScenariosFailed, bdd_pipeline, set_progress_hook
 
+        from flows.prefect_api import cli_flow_runs
+
         failed = False
-        with progress_bars() as hook:
+        with progress_bars() as hook, cli_flow_runs():
             set_progress_hook(hook)
             try:
                 bdd_pipeline(requirements=[str(p) for p in requirements], target=target, base_url=base_url,

@@ -66,7 +66,7 @@ def generate(
             raise common.UserError(f"--mode must be thread or process, got {mode!r}")
         if runner not in ("local", "dask"):
             raise common.UserError(f"--runner must be local or dask, got {runner!r}")
-        from flows.prefect_api import start_api
+        from flows.prefect_api import cli_flow_runs, start_api
 
         start_api()  # the API server starts while the pipeline's libraries import
         overrides = _table_rows(rows, table_rows)
@@ -100,7 +100,7 @@ def generate(
 
         add_listener(advance)
         try:
-            with progress:
+            with progress, cli_flow_runs():
                 summary = mockdata_pipeline(
                     str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
                     llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,

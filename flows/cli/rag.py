@@ -76,11 +76,13 @@ def _counts_render(counts: dict[str, Any]) -> None:
 
 
 def _sync(source_dir: Path, store: str, model: str | None, chunk_tokens: int | None, overlap: int | None) -> dict:
+    from flows.prefect_api import cli_flow_runs
     from flows.rag import rag_sync
 
-    return rag_sync(
-        source_dir=str(source_dir), store=store, model=model, chunk_tokens=chunk_tokens, overlap=overlap
-    )
+    with cli_flow_runs():
+        return rag_sync(
+            source_dir=str(source_dir), store=store, model=model, chunk_tokens=chunk_tokens, overlap=overlap
+        )
 
 
 def _check_dir(source_dir: Path) -> None:
@@ -201,12 +203,13 @@ def query(
             filters = json.loads(where) if where else None
         except ValueError as exc:
             raise common.UserError(f"--where is not JSON: {exc}") from None
-        from flows.prefect_api import start_api
+        from flows.prefect_api import cli_flow_runs, start_api
 
         start_api()  # a saved VectorStore block lives in the Prefect API
         from flows.rag import rag_query
 
-        hits = rag_query(text, k=k, where=filters, store=store)
+        with cli_flow_runs():
+            hits = rag_query(text, k=k, where=filters, store=store)
 
         def render(found: list[dict[str, Any]]) -> None:
             console = common.console()
@@ -227,12 +230,13 @@ def status(store: str = StoreOption, as_json: bool = common.JsonOption) -> None:
     """Manifest vs store: files and chunks indexed, and the drift between them (0 = in step)."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        from flows.prefect_api import start_api
+        from flows.prefect_api import cli_flow_runs, start_api
 
         start_api()
         from flows.rag import rag_status
 
-        result = rag_status(store=store)
+        with cli_flow_runs():
+            result = rag_status(store=store)
         common.emit(
             result,
             as_json,

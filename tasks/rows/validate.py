@@ -71,7 +71,7 @@ def read_column(files: list[Path], fmt: str, column: str) -> pa.Array:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            arr = pq.read_table(f, columns=[column]).column(0)
+            arr = pq.ParquetFile(f).read(columns=[column]).column(0)  # read_table imports pandas (~0.4 s)
         elif fmt == "csv":
             import pyarrow.csv as pacsv
 
@@ -89,9 +89,26 @@ def read_column(files: list[Path], fmt: str, column: str) -> pa.Array:
     return pa.concat_arrays(chunks)
 
 
+# Integer keys spanning at most this many values are checked with a bitmap (one byte a
+# value), which is linear; anything else goes through Arrow's hash-based count_distinct.
+BITMAP_SPAN = 1 << 26
+
+
 def duplicates(values: pa.Array) -> int:
     """How many non-null values repeat an earlier one."""
     valid = len(values) - values.null_count
+    if pa.types.is_integer(values.type) and valid:
+        import numpy as np
+
+        kept = values.drop_null()  # Array.to_numpy would import pandas (~0.4 s)
+        width = kept.type.bit_width // 8
+        dtype = np.dtype(f"{'u' if pa.types.is_unsigned_integer(kept.type) else 'i'}{width}")
+        present = np.frombuffer(kept.buffers()[1], dtype=dtype, count=kept.offset + len(kept))[kept.offset:]
+        low, high = int(present.min()), int(present.max())
+        if high - low < BITMAP_SPAN:
+            seen = np.zeros(high - low + 1, dtype=np.bool_)
+            seen[present.astype(np.int64) - low if dtype.kind == "i" else present - dtype.type(low)] = True
+            return valid - int(np.count_nonzero(seen))
     distinct = pc.count_distinct(values, mode="only_valid").as_py()
     return valid - distinct
 

@@ -12,7 +12,7 @@ from tasks.codegen.mapping import map_schema
 from tasks.codegen.render import render_plan
 from tasks.rows.run import add_listener, remove_listener, run_shard
 from tasks.rows.shards import plan_shards
-from tasks.rows.validate import check_table
+from tasks.rows.validate import check_table, duplicates
 from tasks.schema import read_schema_file
 from tasks.settings import project_root
 from tests.codegen.conftest import POOL_CACHE
@@ -77,6 +77,19 @@ def test_checks_find_duplicates_missing_parents_and_short_files(shop, tmp_path):
     assert any("expected 6000 rows" in p for p in items.problems)
     big = check_table(plan, plan.table("customers"), root, "parquet", max_check_rows=50)
     assert big.ok and big.unique_checked == [] and big.skipped
+
+
+@pytest.mark.parametrize(("values", "type_", "expected"), [
+    ([1, 2, 3, None, 2, None, 3], pa.int64(), 2),  # bitmap path, nulls ignored
+    ([-128, 127, -128, 0], pa.int8(), 1),  # narrow signed type at both ends
+    ([2**64 - 1, 2**64 - 2, 2**64 - 1], pa.uint64(), 1),
+    ([0, 2**40, 2**40, -(2**40)], pa.int64(), 1),  # span too wide for a bitmap: hashing
+    (["a", "b", "a", None], pa.string(), 1),
+    ([None, None], pa.int64(), 0),
+])
+def test_duplicates_counts_repeats_of_non_null_values(values, type_, expected):
+    assert duplicates(pa.array(values, type_)) == expected
+    assert duplicates(pa.array([values[0], *values], type_).slice(1)) == expected  # an offset view
 
 
 def test_a_child_process_writes_the_same_file_as_a_thread(shop, tmp_path):
