@@ -7,6 +7,7 @@ Prefect and the heavy libraries inside their commands, so `qaflow --help` and
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -154,10 +155,8 @@ def exit_now(code: int) -> None:
     finally:
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
         os._exit(code)
 
 

@@ -108,7 +108,6 @@ def run(
     with common.errors_as_lines():
         _needs_api()
         from flows.bdd import ScenariosFailed, bdd_pipeline, set_progress_hook
-
         from flows.prefect_api import cli_flow_runs
 
         failed = False
