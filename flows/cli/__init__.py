@@ -135,18 +135,28 @@ def main() -> None:
     must happen at exit still does: threads' exit hooks (Prefect's log and event
     workers drain there) and atexit handlers (the early API server stops there).
     """
+    exit_now(run_app())
+
+
+def run_app(args: list[str] | None = None) -> int:
+    """Run one `qaflow` command in this process; its exit status."""
     try:
-        app()
-        code: int = 0
+        app(args=args, prog_name="qaflow")
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
-    exit_now(code)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 def exit_now(code: int) -> None:
     """Run the exit hooks the interpreter would run, flush, and end the process."""
+    shut_down()
+    os._exit(code)
+
+
+def shut_down() -> None:
+    """What an interpreter does at exit that matters: threads' exit hooks, atexit handlers, flushing."""
     import atexit
     import threading
 
@@ -157,8 +167,3 @@ def exit_now(code: int) -> None:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-        os._exit(code)
-
-
-if __name__ == "__main__":
-    main()

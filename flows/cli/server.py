@@ -1,6 +1,7 @@
 """`qaflow server up|down|status`: a local Prefect server (127.0.0.1, SQLite) in
 the background, its PID recorded in QAFLOW_HOME so later qaflow commands use it
-instead of starting the ephemeral API each time.
+instead of starting the ephemeral API each time; and beside it the warm runner
+(flows.warm), which spares pipeline commands the import of Prefect.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import typer
 
 from flows.cli import common
 from flows.prefect_api import LocalServer, healthy
-from tasks.settings import state_dir
+from tasks.settings import home, state_dir
 
 app = typer.Typer(help="Start and stop a local Prefect server for this QAFLOW_HOME.", no_args_is_help=True)
 
@@ -32,14 +33,17 @@ def free_port() -> int:
 def up(
     port: int = typer.Option(4200, help="Port on 127.0.0.1 (0 = any free port)."),
     wait: float = typer.Option(90.0, help="Seconds to wait until the API is healthy."),
+    warm: bool = typer.Option(True, "--warm/--no-warm",
+                              help="Also start the warm runner: pipeline commands skip ~3 s of imports."),
     as_json: bool = common.JsonOption,
 ) -> None:
-    """Start `prefect server start` on 127.0.0.1 in the background."""
+    """Start `prefect server start` on 127.0.0.1 in the background (and the warm runner)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         existing = LocalServer.read()
         if existing is not None and existing.alive():
-            common.emit({"url": existing.url, "pid": existing.pid, "started": False}, as_json)
+            common.emit({"url": existing.url, "pid": existing.pid, "started": False,
+                         "warm": start_warm() if warm else warm_pid()}, as_json)
             return
         port = port or free_port()
         log_path = state_dir("server") / "server.log"
@@ -60,13 +64,61 @@ def up(
             if healthy(server.url):
                 server.write()
                 common.emit(
-                    {"url": server.url, "ui": server.url.removesuffix("/api"), "pid": proc.pid, "started": True},
+                    {"url": server.url, "ui": server.url.removesuffix("/api"), "pid": proc.pid, "started": True,
+                     "warm": start_warm() if warm else None},
                     as_json,
                 )
                 return
             time.sleep(0.5)
         stop_group(proc.pid)
         raise common.UserError(f"prefect server did not answer within {wait:.0f} s; see {log_path}")
+
+
+def warm_pid() -> int | None:
+    from flows.warm import running_pid
+
+    return running_pid()
+
+
+def start_warm(wait: float = 60.0) -> int | None:
+    """Start the warm runner (flows.warm) for this QAFLOW_HOME unless one answers; its pid.
+
+    Waits until it has imported the pipelines and listens, so the next command finds
+    it; None if it did not come up (commands then run in their own process, as always).
+    """
+    pid = warm_pid()
+    if pid is not None:
+        return pid
+    log_path = state_dir("server") / "warm.log"
+    env = {**os.environ, "QAFLOW_HOME": str(home())}
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (pid := warm_pid()) is not None:
+            return pid
+        time.sleep(0.2)
+    if proc.poll() is None:
+        proc.terminate()
+    return None
+
+
+def stop_warm(timeout: float = 10.0) -> bool:
+    """SIGTERM the warm runner; commands it already started finish on their own."""
+    pid = warm_pid()
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    return True
 
 
 def stop_group(pid: int, timeout: float = 15.0) -> bool:
@@ -94,11 +146,13 @@ def down(
     """Stop the local server started by `qaflow server up` (SIGTERM, then SIGKILL)."""
     common.use_json(as_json)
     server = LocalServer.read()
+    warm_stopped = stop_warm()
     stopped = False
     if server is not None:
         stopped = stop_group(server.pid, wait)
         LocalServer.record_path().unlink(missing_ok=True)
-    common.emit({"stopped": stopped, "pid": server.pid if server else None}, as_json)
+    common.emit({"stopped": stopped, "pid": server.pid if server else None, "warm_stopped": warm_stopped},
+                as_json)
 
 
 @app.command()
@@ -107,4 +161,4 @@ def status(as_json: bool = common.JsonOption) -> None:
     common.use_json(as_json)
     server = LocalServer.read()
     alive = bool(server and server.alive())
-    common.emit({"running": alive, "url": server.url if alive and server else None}, as_json)
+    common.emit({"running": alive, "url": server.url if alive and server else None, "warm": warm_pid()}, as_json)

@@ -31,7 +31,16 @@ def test_server_up_is_used_by_later_commands_and_registers_blocks(tmp_path: Path
         assert server["url"].startswith("http://127.0.0.1:")
 
         status = json.loads(_run([*qaflow, "server", "status", "--json"], env).stdout)
-        assert status == {"running": True, "url": server["url"]}
+        assert status == {"running": True, "url": server["url"], "warm": server["warm"]}
+        assert isinstance(server["warm"], int)
+
+        # A pipeline command through the console script runs in the warm runner, on the server.
+        (tmp_path / "t.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n")
+        generated = _run([str(BIN / "qaflow"), "mockdata", "generate", str(tmp_path / "t.sql"), "--rows", "100",
+                          "--out", str(tmp_path / "out"), "--json"], env)
+        assert generated.returncode == 0, generated.stderr
+        assert json.loads(generated.stdout)["rows"] == 100
+        assert "qaflow mockdata generate" in (tmp_path / "home" / "server" / "warm.log").read_text()
 
         # No PREFECT_API_URL in the environment: qaflow finds the recorded server.
         registered = _run([*qaflow, "blocks", "register", "--json"], env)
@@ -47,4 +56,6 @@ def test_server_up_is_used_by_later_commands_and_registers_blocks(tmp_path: Path
     finally:
         down = _run([*qaflow, "server", "down", "--json"], env)
     assert json.loads(down.stdout)["stopped"] is True
-    assert json.loads(_run([*qaflow, "server", "status", "--json"], env).stdout)["running"] is False
+    assert json.loads(down.stdout)["warm_stopped"] is True
+    assert json.loads(_run([*qaflow, "server", "status", "--json"], env).stdout) == {
+        "running": False, "url": None, "warm": None}

@@ -1,0 +1,122 @@
+"""The warm runner (flows.warm): a real runner process, the real `qaflow` console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows import warm
+
+ROOT = Path(__file__).resolve().parents[2]
+QAFLOW = str(Path(sys.executable).with_name("qaflow"))
+SCHEMA = "CREATE TABLE things (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(8,2));\n"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[dict]:
+    """A warm runner for a fresh QAFLOW_HOME, and the environment a user's shell would have."""
+    from prefect.settings import PREFECT_API_URL
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("QAFLOW_HOME", str(home))
+    env = {**os.environ, "QAFLOW_HOME": str(home), "PREFECT_API_URL": PREFECT_API_URL.value()}
+    runner_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}  # the caller's env must reach the child
+    proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], cwd=ROOT, env=runner_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while warm.running_pid() != proc.pid:
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "the warm runner did not come up"
+        time.sleep(0.2)
+    try:
+        yield {"env": env, "proc": proc, "home": home}
+    finally:
+        if proc.returncode is None:
+            print(stop(proc))
+
+
+def stop(proc: subprocess.Popen) -> str:
+    """Stop the runner; its log (one line per command it ran)."""
+    proc.terminate()
+    return proc.communicate(timeout=30)[0]
+
+
+def test_a_pipeline_command_runs_in_the_runner_with_the_callers_directory_and_environment(runner, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "things.sql").write_text(SCHEMA)
+    done = subprocess.run([QAFLOW, "mockdata", "generate", "things.sql", "--rows", "500", "--out", "data",
+                           "--seed", "3", "--json"], cwd=work, env=runner["env"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["rows"] == 500 and Path(summary["out_dir"]) == work / "data"  # relative to the caller's cwd
+    assert len(list((work / "data" / "things").glob("part-*.parquet"))) >= 1
+
+    # The flow run went to the caller's PREFECT_API_URL (the runner was started without one).
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+    assert any(r.parameters.get("out_dir") == "data" for r in runs)
+
+    # Errors keep their one line and exit status.
+    bad = subprocess.run([QAFLOW, "mockdata", "generate", "missing.sql", "--rows", "5", "--out", "x"], cwd=work,
+                         env=runner["env"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1
+    assert "missing.sql" in bad.stderr and "Traceback" not in bad.stderr
+
+    log = stop(runner["proc"])
+    assert "qaflow mockdata generate things.sql" in log
+    assert "qaflow mockdata generate missing.sql" in log
+
+
+def test_without_a_runner_the_command_runs_in_its_own_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("QAFLOW_HOME", str(tmp_path / "home"))
+    assert warm.running_pid() is None
+    assert warm.run_warm(["mockdata", "providers"]) is None
+    done = subprocess.run([QAFLOW, "mockdata", "providers", "--json"], env={**os.environ}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) >= 40
+
+
+def test_the_runner_refuses_stale_code_and_restarts_with_the_new(runner):
+    source = Path(warm.__file__)
+    before = source.stat()
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    try:
+        assert warm.run_warm(["mockdata", "providers", "--json"]) is None  # refused: the caller runs it itself
+    finally:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    deadline = time.monotonic() + 120
+    while warm.running_pid() != runner["proc"].pid:  # the same process, re-executed
+        assert runner["proc"].poll() is None
+        assert time.monotonic() < deadline, "the runner did not come back"
+        time.sleep(0.2)
+    done = subprocess.run([QAFLOW, "mockdata", "providers", "--json"], env=runner["env"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and len(json.loads(done.stdout)) >= 40
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["mockdata", "generate", "s.sql", "--rows", "5"], True),
+    (["--debug", "rag", "sync", "docs"], True),
+    (["demo"], True),
+    (["mockdata", "--help"], False),
+    (["server", "up"], False),
+    (["version"], False),
+    ([], False),
+])
+def test_which_commands_go_to_the_runner(argv, expected, monkeypatch):
+    monkeypatch.delenv("QAFLOW_WARM", raising=False)
+    assert warm.wanted(argv) is expected
+    monkeypatch.setenv("QAFLOW_WARM", "0")
+    assert warm.wanted(argv) is False
