@@ -175,8 +175,15 @@ def cli_flow_runs() -> Iterator[None]:
     Leaving them on costs up to a second per run: Prefect's heartbeat thread
     sleeps in one-second steps, and the engine joins it when the flow returns.
     """
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
 
+    if get_current_settings().flows.heartbeat_frequency is None:  # already off (the warm runner's settings)
+        yield
+        return
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
 

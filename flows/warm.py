@@ -27,6 +27,7 @@ import socket
 import struct
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 WARM_COMMANDS = frozenset({"mockdata", "rag", "bdd", "demo"})
 PROTOCOL = 1
@@ -122,8 +123,12 @@ def serve() -> None:
     import importlib
     import threading
 
+    from flows.prefect_api import configure_api
+
+    configure_api()  # before Prefect reads its settings: the same API the commands will use
     for name in PRELOAD:
         importlib.import_module(name)
+    prepared = _prepare_settings()
     if threading.active_count() != 1:
         raise SystemExit(f"qaflow warm runner: preloading started threads {threading.enumerate()}; not forking")
     stamps = _source_stamps()
@@ -139,14 +144,14 @@ def serve() -> None:
     while True:
         conn, _ = listener.accept()
         try:
-            _handle(conn, listener, stamps)
+            _handle(conn, listener, stamps, prepared)
         except Exception as exc:  # a bad request must not end the runner
             _log(f"request failed: {exc!r}")
         finally:
             conn.close()
 
 
-def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int]) -> None:
+def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int], prepared: _Prepared) -> None:
     conn.settimeout(5)
     _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
     header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3)
@@ -166,7 +171,7 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int]
             os.execv(sys.executable, [sys.executable, "-m", "flows.warm"])
         if os.fork() == 0:
             try:
-                _child(conn, listener, fds, request)
+                _child(conn, listener, fds, request, prepared)
             finally:
                 os._exit(70)  # only reached if the child's set-up itself failed
         _log(f"qaflow {' '.join(request['argv'])} (cwd {request['cwd']})")
@@ -175,7 +180,7 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int]
             os.close(fd)  # the parent's copies (a child has its own)
 
 
-def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request: dict) -> None:
+def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request: dict, prepared: _Prepared) -> None:
     """Become the client's command: its terminal, directory, environment and arguments."""
     listener.close()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess needs to wait for its children
@@ -191,7 +196,7 @@ def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = ["qaflow", *request["argv"]]
-    _refresh_settings()
+    _refresh_settings(prepared)
     conn.settimeout(None)
     conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
 
@@ -205,18 +210,68 @@ def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request
         os._exit(code)
 
 
-def _refresh_settings() -> None:
-    """Settings read at import time, read again from the client's environment."""
+class _Prepared(NamedTuple):
+    inputs: tuple  # what the runner's Prefect settings were read from (_settings_inputs)
+    logging: dict  # Prefect's logging configuration for those settings, as loaded from its file
+
+
+def _settings_inputs() -> tuple:
+    """What Prefect's settings are read from: PREFECT_* variables and the working directory's files."""
+    env = sorted((name, value) for name, value in os.environ.items() if name.upper().startswith("PREFECT_"))
+    files = []
+    for name in (".env", "prefect.toml", "pyproject.toml"):
+        try:
+            files.append(Path(name).read_bytes())
+        except OSError:
+            files.append(None)
+    return (env, files)
+
+
+def _prepare_settings() -> _Prepared:
+    """Settings for CLI-started runs (no heartbeats: see cli_flow_runs), built once in the runner.
+
+    Building Prefect's settings and its logging configuration costs ~0.5 s; a command
+    whose environment and directory give the same inputs inherits them instead.
+    """
+    import prefect.context
+    from prefect.logging.configuration import DEFAULT_LOGGING_SETTINGS_PATH, load_logging_config
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_LOGGING_SETTINGS_PATH
+
+    prefect.context.refresh_global_settings_context()
+    current = prefect.context.GLOBAL_SETTINGS_CONTEXT
+    prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext(
+        profile=current.profile,
+        settings=current.settings.copy_with_update(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    )
+    path = PREFECT_LOGGING_SETTINGS_PATH.value()
+    return _Prepared(_settings_inputs(), load_logging_config(path if path.exists() else DEFAULT_LOGGING_SETTINGS_PATH))
+
+
+def _refresh_settings(prepared: _Prepared) -> None:
+    """Prefect's settings and log handlers for the client's environment, directory and terminal."""
+    import copy
+    import logging
+    import logging.config
+
     from prefect.context import refresh_global_settings_context
     from prefect.logging.configuration import setup_logging
+    from prefect.settings import PREFECT_LOGGING_EXTRA_LOGGERS
 
     from flows.prefect_api import configure_api
     from tasks.environment import apply_defaults
 
     apply_defaults()
     configure_api()
-    refresh_global_settings_context()
-    setup_logging(incremental=False)  # handlers again, for the client's terminal
+    if _settings_inputs() != prepared.inputs:
+        refresh_global_settings_context()
+        setup_logging(incremental=False)
+        return
+    # Same settings: only the handlers are made again, for the client's stderr (colours on a terminal).
+    logging.config.dictConfig({**copy.deepcopy(prepared.logging), "incremental": False})
+    extra = logging.getLogger("prefect.extra")
+    for name in PREFECT_LOGGING_EXTRA_LOGGERS.value():
+        for handler in extra.handlers:
+            logging.getLogger(name).addHandler(handler)
 
 
 def _refuse(conn: socket.socket, reason: str) -> None:
