@@ -6,8 +6,9 @@ examples/schemas/shop.sql. Prints, in one run:
    processes; generation and writing, no LLM): wall time, rows/s, x naive;
 3. peak RSS per process at 1M and 10M rows (each shard a child process, its
    own ru_maxrss), and the 10M wall time;
-4. the whole `qaflow mockdata generate --rows 1000000` command, Prefect
-   included: with the ephemeral API, and with a server from `qaflow server up`.
+4. the whole `qaflow mockdata generate --rows 1000000` command (the console
+   script), Prefect included: with the ephemeral API; with a server from
+   `qaflow server up` but the warm runner off (QAFLOW_WARM=0); and with both.
 
     .venv/bin/python profiling/bench_mockdata.py [--skip-cli] [--skip-10m]
 
@@ -100,21 +101,30 @@ def qaflow_run(module: Path, rows: int, workers: int, mode: str, out: Path) -> t
     return time.perf_counter() - started, [r.model_dump() for r in results]
 
 
+QAFLOW = str(Path(sys.executable).with_name("qaflow"))  # the console script a user types
+
+
 def cli_run(schema: Path, out: Path, env: dict) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "flows.cli", "mockdata", "generate", str(schema), "--rows",
-                           "1000000", "--out", str(out), "--seed", "1", "--json"],
-                          capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    done = subprocess.run([QAFLOW, "mockdata", "generate", str(schema), "--rows", "1000000", "--out", str(out),
+                           "--seed", "1", "--json"], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     return wall
 
 
+def cli_runs(label: str, schema: Path, out: Path, env: dict, runs: int) -> None:
+    walls = sorted(cli_run(schema, out, env) for _ in range(runs))
+    print(f"`qaflow mockdata generate --rows 1000000` ({label}): median {walls[len(walls) // 2]:.2f} s "
+          f"of {runs} (min {walls[0]:.2f}, max {walls[-1]:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--skip-10m", action="store_true")
+    parser.add_argument("--cli-runs", type=int, default=3, help="runs of the whole command per set-up")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="qaflow-bench-"))
     os.environ.setdefault("QAFLOW_HOME", str(home / "qaflow-home"))
@@ -147,16 +157,16 @@ def main() -> None:
         env = {**os.environ, "QAFLOW_HOME": str(home / "cli-home"), "PREFECT_HOME": str(home / "prefect-home")}
         env.pop("PREFECT_API_URL", None)
         cli_run(schema, home / "cli-warm", env)  # first run: migrations of a new PREFECT_HOME, pools
-        print(f"`qaflow mockdata generate --rows 1000000` (ephemeral API): {cli_run(schema, home / 'cli-e', env):.2f} s")
-        up = subprocess.run([sys.executable, "-m", "flows.cli", "server", "up", "--port", "0", "--json"],
+        cli_runs("Prefect's ephemeral API, no server", schema, home / "cli-e", env, args.cli_runs)
+        up = subprocess.run([QAFLOW, "server", "up", "--port", "0", "--json"],
                             capture_output=True, text=True, env=env, cwd=ROOT, check=False)
         try:
-            url = json.loads(up.stdout.strip().splitlines()[-1])["url"]
-            print(f"`qaflow mockdata generate --rows 1000000` (server {url}): "
-                  f"{cli_run(schema, home / 'cli-s', env):.2f} s")
+            started = json.loads(up.stdout.strip().splitlines()[-1])
+            cli_runs(f"server {started['url']}, warm runner off", schema, home / "cli-s", {**env, "QAFLOW_WARM": "0"},
+                     args.cli_runs)
+            cli_runs(f"server and warm runner (pid {started['warm']})", schema, home / "cli-w", env, args.cli_runs)
         finally:
-            subprocess.run([sys.executable, "-m", "flows.cli", "server", "down"], capture_output=True, env=env,
-                           cwd=ROOT, check=False)
+            subprocess.run([QAFLOW, "server", "down"], capture_output=True, env=env, cwd=ROOT, check=False)
     print(f"load average now {os.getloadavg()[0]:.1f} (1 min); figures scale with it on a shared machine")
     shutil.rmtree(home, ignore_errors=True)
 
