@@ -1,4 +1,5 @@
-"""Keys: sequences, UUIDs, codes, barcodes, and foreign keys into a parent table.
+"""Keys: sequences, UUIDs, codes, barcodes, foreign keys into a parent table, and
+the members of composite primary keys.
 
 Key generators are pure functions of (seed, table, column, global row number):
 unique across shards by construction (a keyed bijection of the row number, no
@@ -18,6 +19,7 @@ from tasks.codegen.kernel import (
     digit_matrix,
     fixed_strings,
     join,
+    key_digit,
     mix64,
     num_array,
     permute,
@@ -92,9 +94,17 @@ def fk_output(p):
     return get(p["target"]).arrow_type(p.get("target_params") or {})
 
 
+@generator("id.key_part", output="int64", fits=("integer",), params={"min": 1, "max": None, "composite": None})
+def gen_key_part(b, p):
+    """An integer column of a composite primary key (a line number): no two rows share the whole key."""
+    if not p.get("composite"):
+        raise ValueError(f"column {b.column}: id.key_part belongs to a composite primary key (set by the mapping)")
+    return num_array(key_digit(b, p["composite"]).astype(np.int64) + int(p["min"]), "int64")
+
+
 @generator("id.foreign_key", output=fk_output, fits=("integer", "string", "uuid"),
            params={"table": None, "column": None, "rows": 1, "target": "id.sequence",
-                   "target_params": {}, "skew": 0.0})
+                   "target_params": {}, "skew": 0.0, "composite": None})
 def gen_foreign_key(b, p):
     """A key of an existing parent row: draws a parent row number, re-derives that row's key.
 
@@ -103,7 +113,9 @@ def gen_foreign_key(b, p):
     rows = int(p["rows"])
     if rows <= 0:
         raise ValueError(f"column {b.column}: parent table {p['table']} has no rows")
-    if float(p.get("skew") or 0) > 0:
+    if p.get("composite"):  # a member of the table's composite primary key
+        picked = key_digit(b, p["composite"]).astype(np.int64)
+    elif float(p.get("skew") or 0) > 0:
         picked = np.minimum((rows * b.rng.random(b.n) ** (1 + float(p["skew"]))).astype(np.int64), rows - 1)
     else:
         picked = b.rng.integers(0, rows, b.n)

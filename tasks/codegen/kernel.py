@@ -418,6 +418,32 @@ class Batch:
         return other
 
 
+def key_digit(b: Batch, layout: dict) -> np.ndarray:
+    """Each row's digit `layout["pos"]` of its table's composite primary key (uint64).
+
+    The rows are numbered in mixed radix over the key's columns (`layout["radices"]`:
+    parent rows of a foreign key, values of an integer range) through a keyed
+    bijection, so no two rows share a key, across any split into shards. With
+    `layout["per"]` the last column counts 0, 1, ... per-1 within each combination of
+    the others instead (order lines 1, 2, 3 of each order).
+    """
+    radices = [int(r) for r in layout["radices"]]
+    pos = int(layout["pos"])
+    rows = b.rows
+    per = int(layout.get("per") or 0)
+    if per:
+        if pos == len(radices) - 1:
+            return rows % U64(per)
+        rows, radices = rows // U64(per), radices[:-1]
+    size = 1
+    for radix in radices:
+        size *= radix
+    x = permute(rows, min(size, 1 << 62), column_key(b.seed, b.table, "(primary key)"))
+    for radix in reversed(radices[pos + 1:]):
+        x = x // U64(radix)
+    return x % U64(radices[pos])
+
+
 class GenerationError(ValueError):
     """A column's generator failed; the message names the table, column and generator."""
 

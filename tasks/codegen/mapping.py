@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from typing import Any
 
@@ -409,6 +410,61 @@ def link_foreign_keys(tables: list[TablePlan]) -> None:
             col.arrow = target.arrow
 
 
+def compose_keys(schema: SchemaSpec, tables: list[TablePlan]) -> list[str]:
+    """Make every composite primary key unique as a whole; notes for keys that cannot be.
+
+    Drawn independently, (order_id, line_no) pairs repeat long before a million rows.
+    Instead each member gets a digit of the row's number in mixed radix over the key
+    (kernel.key_digit): a foreign key the parent's rows, an integer column its range,
+    which then counts 1, 2, 3 ... within each combination of the other members.
+    """
+    notes: list[str] = []
+    by_name = {t.name: t for t in tables}
+    for spec in schema.tables:
+        if len(spec.primary_key) < 2:
+            continue
+        table = by_name[spec.name]
+        members = [table.column(name) for name in spec.primary_key]
+        key = f"{table.name} ({', '.join(spec.primary_key)})"
+        odd = [c for c in members if c.generator != "id.foreign_key" and c.type != "integer"]
+        if odd:
+            notes.append(f"{key}: composite primary key not made unique as a whole: {odd[0].name} is "
+                         f"{odd[0].type}; only foreign-key and integer members are combined")
+            continue
+        radices, lows = [], []
+        for col in members:
+            if col.generator == "id.foreign_key":
+                radices.append(int(col.params["rows"]))
+                lows.append(0)
+            else:
+                low = int(col.params.get("min", col.params.get("start", 1)))
+                high = col.params.get("max")
+                high = low + table.rows - 1 if high is None else int(high)
+                radices.append(max(high - low + 1, 1))
+                lows.append(low)
+        capacity = math.prod(radices)
+        per = 0
+        if members[-1].generator != "id.foreign_key":
+            others = math.prod(radices[:-1])
+            per = -(-table.rows // others)
+            if per > radices[-1]:
+                capacity = 0  # more rows per combination than the last member's range holds
+        if table.rows > capacity:
+            raise MappingError(f"{key}: {table.rows:,} rows need more distinct primary keys than the "
+                               f"members allow ({' x '.join(f'{r:,}' for r in radices)}); fewer rows, more "
+                               "parent rows or a wider range")
+        for pos, (col, low) in enumerate(zip(members, lows, strict=True)):
+            layout = {"radices": radices, "pos": pos, "per": per}
+            if col.generator == "id.foreign_key":
+                col.params["composite"] = layout
+            else:
+                col.generator, col.arrow = "id.key_part", "int64"
+                col.params = {"min": low, "max": low + radices[pos] - 1, "composite": layout}
+            if "composite primary key" not in col.reason:
+                col.reason = f"{col.reason}; member of the composite primary key {key}".lstrip("; ")
+    return notes
+
+
 def heuristic_plans(schema: SchemaSpec) -> dict[str, list[ColumnPlan]]:
     """Every table's columns mapped by constraints, rules and types alone."""
     return {t.name: map_table(t) for t in schema.tables}
@@ -423,6 +479,7 @@ def build_plan(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], rows: int
     tables = [TablePlan(name=t.name, rows=counts[t.name], columns=plans[t.name], parents=sorted(t.parents()))
               for t in ordered]
     link_foreign_keys(tables)
+    notes = [*(notes or []), *compose_keys(schema, tables)]
     for table in tables:
         table.order()  # raises on a dependency cycle
     summary = MappingSummary(llm_calls=llm_calls, llm_note=llm_note)
@@ -430,7 +487,7 @@ def build_plan(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], rows: int
         for col in table.columns:
             setattr(summary, col.how, getattr(summary, col.how) + 1)
     return Plan(source=schema.source, locale=locale, tables=tables, summary=summary,
-                warnings=[*schema.warnings, *(notes or [])])
+                warnings=[*schema.warnings, *notes])
 
 
 def map_schema(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en_US",

@@ -136,6 +136,7 @@ def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
     if skipped_unique:
         check.skipped.append(f"unique check of {', '.join(skipped_unique)} skipped above "
                              f"{max_check_rows:,} rows (unique by construction; raise max_check_rows)")
+    check_composite_key(table, files, fmt, max_check_rows, check)
     for col in table.columns:
         if col.generator != "id.foreign_key":
             continue
@@ -155,6 +156,27 @@ def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
             check.problems.append(f"{table.name}.{col.name}: {missing} value(s) missing from "
                                   f"{parent.name}.{col.params['column']}")
     return check
+
+
+def check_composite_key(table: TablePlan, files: list[Path], fmt: str, max_check_rows: int,
+                        check: TableCheck) -> None:
+    """A composite primary key must be unique as a whole (its members each repeat)."""
+    members = sorted((c for c in table.columns if (c.params or {}).get("composite")),
+                     key=lambda c: c.params["composite"]["pos"])
+    if len(members) < 2:
+        return
+    names = f"({', '.join(c.name for c in members)})"
+    if table.rows > max_check_rows:
+        check.skipped.append(f"unique check of the key {names} skipped above {max_check_rows:,} rows "
+                             "(unique by construction; raise max_check_rows)")
+        return
+    from tasks.codegen.kernel import str_array
+
+    parts = [read_column(files, fmt, c.name).cast(pa.string()) for c in members]
+    dup = duplicates(pc.binary_join_element_wise(*parts, str_array(["\x1f"])[0]))
+    check.unique_checked.append(names)
+    if dup:
+        check.problems.append(f"{table.name}.{names}: {dup} duplicate primary key(s)")
 
 
 def _limit(arrow: str, max_check_rows: int) -> int:

@@ -116,6 +116,8 @@ CASES: dict[str, tuple[dict, object]] = {
                       and max(vs) <= 10_000),
     "id.isbn13": ({}, lambda vs: all(v.startswith("978") and _ean_ok(v) for v in vs)),
     "id.ean13": ({}, lambda vs: all(len(v) == 13 and _ean_ok(v) for v in vs)),
+    "id.key_part": ({"min": 1, "max": 5000, "composite": {"radices": [1, 5000], "pos": 1, "per": 0}},
+                    lambda vs: len(set(vs)) == len(vs) and min(vs) >= 1 and max(vs) <= 5000),
     "id.foreign_key": ({"table": "p", "column": "id", "rows": 50, "target": "id.sequence",
                         "target_params": {"start": 1, "step": 1}}, lambda vs: set(vs) == set(range(1, 51))),
     "finance.credit_card": ({}, lambda vs: all(len(v) == 16 and _luhn(v) and v[0] in "45" for v in vs)),
@@ -247,3 +249,40 @@ def test_null_rate_and_seed():
 
 def test_values_helper_runs_a_single_generator():
     assert len(values("person.first_name", n=10)) == 10
+
+
+def _order_items(rows: int, orders: int, per: int, **kw) -> pa.Table:
+    layout = {"radices": [orders, 50], "per": per}
+    cols = [column("order_id", "id.foreign_key", {"table": "orders", "column": "id", "rows": orders,
+                                                  "target": "id.sequence", "target_params": {"start": 1, "step": 1},
+                                                  "composite": {**layout, "pos": 0}}),
+            column("line_no", "id.key_part", {"min": 1, "max": 50, "composite": {**layout, "pos": 1}})]
+    return make_table(cols, rows, table="order_items", **kw)
+
+
+def test_a_composite_key_is_unique_as_a_whole_and_lines_count_up_per_parent():
+    rows, orders = 300_000, 100_000
+    table = _order_items(rows, orders, per=3, batch_size=8192)
+    order_id = np.asarray(table["order_id"].to_numpy(), dtype=np.int64)
+    line_no = np.asarray(table["line_no"].to_numpy(), dtype=np.int64)
+    pairs = order_id * 100 + line_no
+    assert len(np.unique(pairs)) == rows
+    assert order_id.min() >= 1 and order_id.max() <= orders
+    # each order that has lines has 1, 2, 3: numbered from 1 without gaps
+    per_order = np.bincount(order_id)
+    assert set(np.unique(per_order[per_order > 0])) == {3}
+    assert set(np.unique(line_no)) == {1, 2, 3}
+    parts = [_order_items(100_000, orders, per=3, start=s, total=rows, batch_size=8192) for s in (0, 100_000, 200_000)]
+    assert pa.concat_tables(parts).equals(table)  # the same rows whatever the split
+
+
+def test_a_key_of_two_foreign_keys_is_unique_as_a_whole():
+    layout = {"radices": [300, 400], "per": 0}
+    fk = {"column": "id", "target": "id.sequence", "target_params": {"start": 1, "step": 1}}
+    cols = [column("student_id", "id.foreign_key", {**fk, "table": "students", "rows": 300,
+                                                    "composite": {**layout, "pos": 0}}),
+            column("course_id", "id.foreign_key", {**fk, "table": "courses", "rows": 400,
+                                                   "composite": {**layout, "pos": 1}})]
+    table = make_table(cols, 120_000, table="enrolments")  # every one of the 300 x 400 pairs
+    pairs = set(zip(table["student_id"].to_pylist(), table["course_id"].to_pylist(), strict=True))
+    assert len(pairs) == 120_000

@@ -16,6 +16,7 @@ from tasks.codegen.mapping import (
 )
 from tasks.codegen.rules import regex_to_pattern
 from tasks.schema import read_schema_file
+from tasks.schema.ddl import parse_ddl
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
 from tasks.settings import project_root
 from tests.fakes.openai_server import FakeOpenAI, endpoint_for
@@ -178,3 +179,24 @@ def test_llm_parameters_that_do_not_run_are_rejected(qaflow_home):
          "params": {"distribution": "normal", "mean": "lots"}}]})
     assert plans["gadgets"][3].how == "fallback"
     assert "rejected" in notes[0] and "wibble" in notes[0]
+
+
+def test_composite_primary_keys_are_composed_and_too_many_rows_are_refused():
+    ddl = """
+    CREATE TABLE orders (id BIGINT PRIMARY KEY);
+    CREATE TABLE order_items (
+        order_id BIGINT NOT NULL REFERENCES orders (id),
+        line_no SMALLINT NOT NULL CHECK (line_no BETWEEN 1 AND 50),
+        note TEXT,
+        PRIMARY KEY (order_id, line_no));
+    CREATE TABLE tags (label TEXT, kind TEXT, PRIMARY KEY (label, kind));
+    """
+    schema = parse_ddl(ddl, source="shop.sql")
+    plan = map_schema(schema, {"orders": 1000, "order_items": 2500, "tags": 10})
+    items = plan.table("order_items")
+    assert items.column("order_id").params["composite"] == {"radices": [1000, 50], "pos": 0, "per": 3}
+    assert items.column("line_no").generator == "id.key_part"
+    assert items.column("line_no").params["min"] == 1
+    assert any("tags (label, kind)" in w and "not made unique" in w for w in plan.warnings)
+    with pytest.raises(MappingError, match=r"order_items \(order_id, line_no\): 60,000 rows"):
+        map_schema(schema, {"orders": 1000, "order_items": 60_000, "tags": 10})

@@ -53,6 +53,7 @@ def test_written_tables_pass_counts_uniqueness_and_foreign_keys(shop):
     orders = check_table(plan, plan.table("orders"), root, "parquet")
     assert orders.unique_checked == ["id", "order_number"]
     assert orders.foreign_keys_checked == ["customer_id -> customers.id"]
+    assert check_table(plan, plan.table("order_items"), root, "parquet").unique_checked == ["(order_id, line_no)"]
 
 
 def test_checks_find_duplicates_missing_parents_and_short_files(shop, tmp_path):
@@ -70,11 +71,20 @@ def test_checks_find_duplicates_missing_parents_and_short_files(shop, tmp_path):
                                                                           pa.array(customers, pa.int64()))
     pq.write_table(table, path)
     (bad / "order_items" / "part-00001.parquet").unlink()
+    # repeat the first order line's (order_id, line_no) in the second row
+    path = bad / "order_items" / "part-00000.parquet"
+    items = pq.read_table(path)
+    for name in ("order_id", "line_no"):
+        values = items.column(name).to_pylist()
+        values[1] = values[0]
+        items = items.set_column(items.schema.get_field_index(name), name, pa.array(values, items.schema.field(name).type))
+    pq.write_table(items, path)
     orders = check_table(plan, plan.table("orders"), bad, "parquet")
     assert any("1 duplicate" in p for p in orders.problems)
     assert any("customer_id: 1 value(s) missing" in p for p in orders.problems)
     items = check_table(plan, plan.table("order_items"), bad, "parquet")
     assert any("expected 6000 rows" in p for p in items.problems)
+    assert any("(order_id, line_no): 1 duplicate primary key" in p for p in items.problems)
     big = check_table(plan, plan.table("customers"), root, "parquet", max_check_rows=50)
     assert big.ok and big.unique_checked == [] and big.skipped
 
