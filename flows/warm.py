@@ -169,12 +169,13 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int]
             _refuse(conn, "qaflow's code changed on disk")
             _log("code changed: restarting with the new code")
             os.execv(sys.executable, [sys.executable, "-m", "flows.warm"])
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
             try:
                 _child(conn, listener, fds, request, prepared)
             finally:
                 os._exit(70)  # only reached if the child's set-up itself failed
-        _log(f"qaflow {' '.join(request['argv'])} (cwd {request['cwd']})")
+        _log(f"pid {pid}: qaflow {' '.join(request['argv'])} (cwd {request['cwd']})")
     finally:
         for fd in fds:
             os.close(fd)  # the parent's copies (a child has its own)
@@ -199,11 +200,13 @@ def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request
     _refresh_settings(prepared)
     conn.settimeout(None)
     conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+    _interrupt_when_gone(conn)
 
     from flows.cli import run_app, shut_down
 
     code = run_app(request["argv"])
     shut_down()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the client leaves once it has the status
     try:
         conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
     finally:
@@ -272,6 +275,18 @@ def _refresh_settings(prepared: _Prepared) -> None:
     for name in PREFECT_LOGGING_EXTRA_LOGGERS.value():
         for handler in extra.handlers:
             logging.getLogger(name).addHandler(handler)
+
+
+def _interrupt_when_gone(conn: socket.socket) -> None:
+    """If the client dies (killed, terminal closed), interrupt the command as Ctrl-C would."""
+    import threading
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            if not conn.recv(1):  # the client never writes: this returns when it has gone
+                os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, name="qaflow-warm-client", daemon=True).start()
 
 
 def _refuse(conn: socket.socket, reason: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,24 +29,43 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -
     monkeypatch.setenv("QAFLOW_HOME", str(home))
     env = {**os.environ, "QAFLOW_HOME": str(home), "PREFECT_API_URL": PREFECT_API_URL.value()}
     runner_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}  # the caller's env must reach the child
-    proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], cwd=ROOT, env=runner_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "warm.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], cwd=ROOT, env=runner_env, stdout=out,
+                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while warm.running_pid() != proc.pid:
-        assert proc.poll() is None, proc.stdout.read()
+        assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "the warm runner did not come up"
         time.sleep(0.2)
     try:
-        yield {"env": env, "proc": proc, "home": home}
+        yield {"env": env, "proc": proc, "home": home, "log": log}
     finally:
-        if proc.returncode is None:
-            print(stop(proc))
+        proc.terminate()
+        proc.wait(30)
+        print(log.read_text())
 
 
-def stop(proc: subprocess.Popen) -> str:
-    """Stop the runner; its log (one line per command it ran)."""
-    proc.terminate()
-    return proc.communicate(timeout=30)[0]
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _command_pid(log: Path, within: float = 60) -> int:
+    """The pid of the command the runner forked last (its log says `pid N: qaflow ...`)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        lines = [line for line in log.read_text().splitlines() if ": qaflow " in line]
+        if lines:
+            return int(lines[-1].split("pid ")[1].split(":")[0])
+        time.sleep(0.1)
+    raise AssertionError("the runner forked no command")
 
 
 def test_a_pipeline_command_runs_in_the_runner_with_the_callers_directory_and_environment(runner, tmp_path):
@@ -73,9 +93,29 @@ def test_a_pipeline_command_runs_in_the_runner_with_the_callers_directory_and_en
     assert bad.returncode == 1
     assert "missing.sql" in bad.stderr and "Traceback" not in bad.stderr
 
-    log = stop(runner["proc"])
+    log = runner["log"].read_text()
     assert "qaflow mockdata generate things.sql" in log
     assert "qaflow mockdata generate missing.sql" in log
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "killed"])
+def test_a_command_ends_when_its_caller_is_interrupted_or_killed(runner, tmp_path, how):
+    """Ctrl-C reaches the command; a killed caller interrupts it too. Nothing half-written is left."""
+    (tmp_path / "things.sql").write_text(SCHEMA)
+    client = subprocess.Popen([QAFLOW, "mockdata", "generate", "things.sql", "--rows", "50000000", "--out", "data"],
+                              cwd=tmp_path, env=runner["env"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    pid = _command_pid(runner["log"])
+    time.sleep(3)  # into the flow
+    assert client.poll() is None, client.stderr.read()
+    if how == "ctrl-c":
+        client.send_signal(signal.SIGINT)
+        assert client.wait(60) != 0
+    else:
+        client.kill()
+        client.wait(10)
+    assert _gone(pid, 60), "the command kept running"
+    assert not (tmp_path / "data" / "things").exists()
 
 
 def test_without_a_runner_the_command_runs_in_its_own_process(tmp_path, monkeypatch):
