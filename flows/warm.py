@@ -64,23 +64,34 @@ def wanted(argv: list[str]) -> bool:
 
 
 def run_warm(argv: list[str], timeout: float = 2.0) -> int | None:
-    """Run `qaflow ARGV` in the warm runner: its exit status, or None when it cannot (run it here then)."""
+    """Run `qaflow ARGV` in the warm runner: its exit status, or None when it cannot (run it here then).
+
+    None only when the command surely did not start (no runner, or it refused):
+    once the runner may have forked it, a failure is reported, never run twice.
+    """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.settimeout(timeout)
-        sock.connect(address())
-        payload = json.dumps({"protocol": PROTOCOL, "python": _python(), "argv": argv,
-                              "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
-        socket.send_fds(sock, [_HEADER.pack(len(payload))], [0, 1, 2])
-        sock.sendall(payload)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address())
+            payload = json.dumps({"protocol": PROTOCOL, "python": _python(), "argv": argv,
+                                  "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+            socket.send_fds(sock, [_HEADER.pack(len(payload))], [0, 1, 2])
+            sock.sendall(payload)
+        except OSError:
+            return None
+        sock.settimeout(60)  # the runner answers at once: a refusal, or the forked command's pid
         replies = sock.makefile("rb")
-        started = _reply(replies)
+        try:
+            started = _reply(replies)
+        except (OSError, ValueError) as exc:
+            print(f"qaflow: no answer from the warm runner ({exc}); see QAFLOW_HOME/server/warm.log",
+                  file=sys.stderr)
+            return 1
         if started is None or "pid" not in started:
-            return None  # refused before anything ran
+            return None  # refused (or gone) before anything was forked
         sock.settimeout(None)  # the command runs as long as it needs
         return _wait(replies, int(started["pid"]))
-    except OSError:
-        return None
     finally:
         sock.close()
 
@@ -99,7 +110,10 @@ def _wait(replies, pid: int) -> int:
     relayed = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
     previous = {sig: signal.signal(sig, forward) for sig in relayed}
     try:
-        done = _reply(replies)
+        try:
+            done = _reply(replies)
+        except (OSError, ValueError):
+            done = None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -184,6 +198,8 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int]
 def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request: dict, prepared: _Prepared) -> None:
     """Become the client's command: its terminal, directory, environment and arguments."""
     listener.close()
+    conn.settimeout(None)
+    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")  # first: the client now waits for it
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess needs to wait for its children
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for target, fd in enumerate(fds):
@@ -198,8 +214,6 @@ def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request
     os.environ.update(request["env"])
     sys.argv = ["qaflow", *request["argv"]]
     _refresh_settings(prepared)
-    conn.settimeout(None)
-    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
     _interrupt_when_gone(conn)
 
     from flows.cli import run_app, shut_down
