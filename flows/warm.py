@@ -168,7 +168,8 @@ def serve() -> None:
 def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int], prepared: _Prepared) -> None:
     conn.settimeout(5)
     _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
-    header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3)
+    # close-on-exec: a re-exec of the runner must not keep the client's terminal open
+    header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3, socket.MSG_CMSG_CLOEXEC)
     try:
         if not header:
             return  # a probe (`running_pid`): connected and left
@@ -182,6 +183,8 @@ def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int]
         if _source_stamps() != stamps:
             _refuse(conn, "qaflow's code changed on disk")
             _log("code changed: restarting with the new code")
+            for fd in fds:
+                os.close(fd)
             os.execv(sys.executable, [sys.executable, "-m", "flows.warm"])
         pid = os.fork()
         if pid == 0:

@@ -133,9 +133,13 @@ def test_the_runner_refuses_stale_code_and_restarts_with_the_new(runner):
     before = source.stat()
     os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
     try:
-        assert warm.run_warm(["mockdata", "providers", "--json"]) is None  # refused: the caller runs it itself
+        # refused: the caller runs it itself, and the restarted runner holds none of its pipes
+        refused = subprocess.run([QAFLOW, "mockdata", "providers", "--json"], env=runner["env"],
+                                 capture_output=True, text=True, timeout=120)
     finally:
         os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert refused.returncode == 0 and len(json.loads(refused.stdout)) >= 40
+    assert "code changed" in runner["log"].read_text()
     deadline = time.monotonic() + 120
     while warm.running_pid() != runner["proc"].pid:  # the same process, re-executed
         assert runner["proc"].poll() is None
