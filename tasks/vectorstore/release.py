@@ -2,7 +2,10 @@
 
 Dropping references is not enough on glibc: freed heap stays in the process
 (fragmented arenas) unless it is trimmed. `release()` runs a full collection
-and `malloc_trim(0)`; the caller drops its own references first.
+and `malloc_trim(0)`; the caller drops its own references first. A process
+that syncs for hours also caps glibc's arenas at its start
+(`tasks.environment.limit_malloc_arenas`, issue 4): trimming cannot give back
+pages pinned by fragments.
 """
 
 from __future__ import annotations

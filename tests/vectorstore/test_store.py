@@ -196,3 +196,61 @@ def test_no_prefect_limit_with_an_api_that_dies_with_the_process(monkeypatch: py
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         monkeypatch.delenv("QAFLOW_RAG_PREFECT_LIMIT")
         assert not prefect_limits_enabled()  # Prefect's ephemeral API
+
+
+ARENA_PROBE = r"""
+import ctypes, re, sys, tempfile, threading
+from tasks.environment import limit_malloc_arenas
+
+applied = limit_malloc_arenas(2) if sys.argv[1] == "capped" else None
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+barrier = threading.Barrier(8)
+
+def work():
+    block = libc.malloc(4096)  # each thread allocates while all 8 are alive at once
+    barrier.wait()
+
+threads = [threading.Thread(target=work) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with tempfile.NamedTemporaryFile(suffix=".xml") as out:
+    handle = libc.fopen(out.name.encode(), b"w")
+    libc.malloc_info(0, handle)
+    libc.fclose(handle)
+    heaps = len(re.findall(r'<heap nr="', open(out.name).read()))
+print(applied, heaps)
+"""
+
+
+@pytest.mark.parametrize("mode", ["capped", "default"])
+def test_limit_malloc_arenas_caps_a_fresh_process(mode: str, tmp_path: Path) -> None:
+    """`rag watch` caps glibc's arenas (issue 4): 8 concurrent threads share 2 arenas,
+    where the default gives them arenas of their own."""
+    import os
+    import subprocess
+    import sys
+
+    from tasks.settings import project_root
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    done = subprocess.run([sys.executable, "-c", ARENA_PROBE, mode], capture_output=True, text=True,
+                          cwd=project_root(), env=env, timeout=120, check=True)
+    applied, heaps = done.stdout.split()
+    if mode == "capped":
+        assert applied == "True" and int(heaps) <= 2
+    else:
+        assert int(heaps) > 2
+
+
+def test_limit_malloc_arenas_leaves_a_user_setting_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.environment import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False
