@@ -444,6 +444,36 @@ def key_digit(b: Batch, layout: dict) -> np.ndarray:
     return x % U64(radices[pos])
 
 
+def fit_composite_key(table: str, columns: list[dict], total: int) -> list[dict]:
+    """The composite key's layout for `total` rows and the parents' current sizes.
+
+    The mapping sized it for its row counts; a module run with other counts
+    (--rows, parent_rows) recomputes it here so the key stays unique.
+    """
+    members = sorted((c for c in columns if (c.get("params") or {}).get("composite")),
+                     key=lambda c: c["params"]["composite"]["pos"])
+    if len(members) < 2:
+        return columns
+    radices = [int(c["params"]["rows"]) if c["generator"] == "id.foreign_key"
+               else int(c["params"]["max"]) - int(c["params"]["min"]) + 1 for c in members]
+    per = 0
+    if members[-1]["generator"] != "id.foreign_key":
+        others = 1
+        for radix in radices[:-1]:
+            others *= radix
+        per = -(-total // others)
+    capacity = 1
+    for radix in radices:
+        capacity *= radix
+    if total > capacity or per > radices[-1]:
+        names = ", ".join(c["name"] for c in members)
+        raise ValueError(f"{table} ({names}): {total:,} rows need more distinct primary keys than "
+                         f"{' x '.join(f'{r:,}' for r in radices)}")
+    layouts = {c["name"]: {"radices": radices, "pos": pos, "per": per} for pos, c in enumerate(members)}
+    return [dict(c, params=dict(c["params"], composite=layouts[c["name"]])) if c["name"] in layouts else c
+            for c in columns]
+
+
 class GenerationError(ValueError):
     """A column's generator failed; the message names the table, column and generator."""
 
@@ -464,6 +494,7 @@ def generate_table(*, table: str, columns: list[dict], order: list[int], n_rows:
     seed = int(seed)
     end = start_row + n_rows
     total = max(int(total_rows or end), end)
+    columns = fit_composite_key(table, columns, total)
     salt = zlib.crc32(table.encode())
     keys = [column_key(seed, table, c["name"]) for c in columns]
     salts = [zlib.crc32(c["name"].encode()) for c in columns]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from typing import Any
 
@@ -21,6 +20,7 @@ from prefect.cache_policies import INPUTS
 from prefect.tasks import exponential_backoff
 from pydantic import BaseModel, Field, field_validator
 
+from tasks.codegen.kernel import fit_composite_key
 from tasks.codegen.plan import ColumnPlan, MappingSummary, Plan, TablePlan
 from tasks.codegen.registry import Generator, get, registry
 from tasks.codegen.rules import (
@@ -431,37 +431,23 @@ def compose_keys(schema: SchemaSpec, tables: list[TablePlan]) -> list[str]:
             notes.append(f"{key}: composite primary key not made unique as a whole: {odd[0].name} is "
                          f"{odd[0].type}; only foreign-key and integer members are combined")
             continue
-        radices, lows = [], []
-        for col in members:
+        for pos, col in enumerate(members):
             if col.generator == "id.foreign_key":
-                radices.append(int(col.params["rows"]))
-                lows.append(0)
+                col.params["composite"] = {"pos": pos}
             else:
                 low = int(col.params.get("min", col.params.get("start", 1)))
                 high = col.params.get("max")
                 high = low + table.rows - 1 if high is None else int(high)
-                radices.append(max(high - low + 1, 1))
-                lows.append(low)
-        capacity = math.prod(radices)
-        per = 0
-        if members[-1].generator != "id.foreign_key":
-            others = math.prod(radices[:-1])
-            per = -(-table.rows // others)
-            if per > radices[-1]:
-                capacity = 0  # more rows per combination than the last member's range holds
-        if table.rows > capacity:
-            raise MappingError(f"{key}: {table.rows:,} rows need more distinct primary keys than the "
-                               f"members allow ({' x '.join(f'{r:,}' for r in radices)}); fewer rows, more "
-                               "parent rows or a wider range")
-        for pos, (col, low) in enumerate(zip(members, lows, strict=True)):
-            layout = {"radices": radices, "pos": pos, "per": per}
-            if col.generator == "id.foreign_key":
-                col.params["composite"] = layout
-            else:
                 col.generator, col.arrow = "id.key_part", "int64"
-                col.params = {"min": low, "max": low + radices[pos] - 1, "composite": layout}
+                col.params = {"min": low, "max": max(high, low), "composite": {"pos": pos}}
             if "composite primary key" not in col.reason:
                 col.reason = f"{col.reason}; member of the composite primary key {key}".lstrip("; ")
+        try:
+            fitted = fit_composite_key(table.name, [c.model_dump() for c in members], table.rows)
+        except ValueError as exc:
+            raise MappingError(f"{exc}; fewer rows, more parent rows or a wider range") from None
+        for col, done in zip(members, fitted, strict=True):
+            col.params["composite"] = done["params"]["composite"]
     return notes
 
 

@@ -262,7 +262,7 @@ def _order_items(rows: int, orders: int, per: int, **kw) -> pa.Table:
 
 def test_a_composite_key_is_unique_as_a_whole_and_lines_count_up_per_parent():
     rows, orders = 300_000, 100_000
-    table = _order_items(rows, orders, per=3, batch_size=8192)
+    table = _order_items(rows, orders, per=1, batch_size=8192)  # laid out for fewer rows: refitted
     order_id = np.asarray(table["order_id"].to_numpy(), dtype=np.int64)
     line_no = np.asarray(table["line_no"].to_numpy(), dtype=np.int64)
     pairs = order_id * 100 + line_no
@@ -272,8 +272,14 @@ def test_a_composite_key_is_unique_as_a_whole_and_lines_count_up_per_parent():
     per_order = np.bincount(order_id)
     assert set(np.unique(per_order[per_order > 0])) == {3}
     assert set(np.unique(line_no)) == {1, 2, 3}
-    parts = [_order_items(100_000, orders, per=3, start=s, total=rows, batch_size=8192) for s in (0, 100_000, 200_000)]
+    parts = [_order_items(100_000, orders, per=3, start=s, total=rows, batch_size=8192)
+             for s in (0, 100_000, 200_000)]
     assert pa.concat_tables(parts).equals(table)  # the same rows whatever the split
+
+
+def test_a_composite_key_refuses_more_rows_than_it_can_hold():
+    with pytest.raises(ValueError, match=r"order_items \(order_id, line_no\): 5,001 rows need more"):
+        _order_items(5001, 100, per=50)
 
 
 def test_a_key_of_two_foreign_keys_is_unique_as_a_whole():

@@ -198,5 +198,5 @@ def test_composite_primary_keys_are_composed_and_too_many_rows_are_refused():
     assert items.column("line_no").generator == "id.key_part"
     assert items.column("line_no").params["min"] == 1
     assert any("tags (label, kind)" in w and "not made unique" in w for w in plan.warnings)
-    with pytest.raises(MappingError, match=r"order_items \(order_id, line_no\): 60,000 rows"):
+    with pytest.raises(MappingError, match=r"order_items \(order_id, line_no\): 60,000 rows need more"):
         map_schema(schema, {"orders": 1000, "order_items": 60_000, "tags": 10})
