@@ -114,7 +114,8 @@ def test_cli_json_outputs(rag_home: Path, tmp_path: Path) -> None:
 
 
 def test_watch_syncs_after_changes_one_at_a_time(rag_home: Path, tmp_path: Path) -> None:
-    from flows.cli.rag import watch_folder
+    """What `rag watch` runs: watch_sync (the flow, heartbeats off, memory released) per burst."""
+    from flows.cli.rag import watch_folder, watch_sync
 
     root = tmp_path / "docs"
     write(root, "a.md", "# A\n\nalpha\n")
@@ -125,7 +126,7 @@ def test_watch_syncs_after_changes_one_at_a_time(rag_home: Path, tmp_path: Path)
     def run_sync() -> None:
         overlapped.append(not active.acquire(blocking=False))
         try:
-            runs.append(rag_sync(source_dir=str(root)))
+            runs.append(watch_sync(root))
         finally:
             active.release()
 
