@@ -1,14 +1,19 @@
 """The leak that killed the old server: hundreds of sync cycles in one process.
 
-    .venv/bin/python profiling/soak_rag.py [--cycles 300] [--server] [--plain]
+    .venv/bin/python profiling/soak_rag.py [--cycles 300] [--server] [--plain] [--default-arenas]
 
 Each cycle adds, changes, renames and deletes a few files of a generated
-Markdown folder and runs `rag_sync` (the flow; `--plain` runs the same steps
-without Prefect). After every cycle it samples this process's RSS
-(memory-profiler) and open file descriptors. Prints the RSS slope (least
-squares, MB per cycle, from cycle 20) and the growth from cycle 20 to the
-last (target <= 30 MB), and checks at the end that store == manifest ==
-files. `--server` runs Chroma as a server (`chroma run` on 127.0.0.1).
+Markdown folder and runs one sync exactly as `qaflow rag watch` does: the
+process is set up by `prepare_watch_process()` (glibc malloc arenas capped),
+and each sync is `watch_sync()` (the `rag_sync` flow in this process with
+heartbeats off, then gc + malloc_trim). `--plain` runs the same steps without
+Prefect; `--default-arenas` leaves glibc's arenas as they are (the process
+before issue 4's fix, for comparison). After every cycle it samples this
+process's RSS (memory-profiler) and open file descriptors. Prints the RSS
+slope (least squares, MB per cycle, from cycle 20) and the growth from cycle
+20 to the last (target <= 30 MB), and checks at the end that store ==
+manifest == files. `--server` runs Chroma as a server (`chroma run` on
+127.0.0.1).
 """
 
 from __future__ import annotations
@@ -36,9 +41,12 @@ from tasks.environment import apply_defaults  # noqa: E402
 
 apply_defaults()
 
+from flows.cli.rag import prepare_watch_process, watch_sync  # noqa: E402
 from flows.cli.server import free_port  # noqa: E402
 from flows.prefect_api import start_api  # noqa: E402
 
+if "--default-arenas" not in sys.argv:
+    prepare_watch_process()  # as `qaflow rag watch` does, before any thread starts
 start_api()  # the ephemeral API, started before the heavy imports (a server process of its own)
 
 
@@ -75,8 +83,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=40, help="files in the folder at the start")
     parser.add_argument("--server", action="store_true", help="Chroma as a server (chroma run)")
     parser.add_argument("--plain", action="store_true", help="without Prefect (RagIndex steps directly)")
-    parser.add_argument("--release-between", action="store_true",
-                        help="gc + malloc_trim after each flow run returns, as `rag watch` does")
+    parser.add_argument("--default-arenas", action="store_true",
+                        help="without `rag watch`'s malloc arena cap (for comparison)")
     args = parser.parse_args()
 
     from memory_profiler import memory_usage
@@ -97,13 +105,7 @@ def main() -> None:
     def sync() -> dict:
         if args.plain:
             return plain_sync(docs)
-        from flows.rag import rag_sync
-        from tasks.vectorstore import release
-
-        counts = rag_sync(source_dir=str(docs), store="")
-        if args.release_between:
-            release()  # what `rag watch` does between syncs
-        return counts
+        return watch_sync(docs, store="")  # what `rag watch` runs per burst of changes
 
     def mutate() -> None:
         nonlocal serial
@@ -146,7 +148,8 @@ def main() -> None:
     xs = list(range(base + 1, len(rss) + 1))
     mb = [value * 1.048576 for value in rss]  # MiB -> MB
     print(f"\ncycles: {len(rss)} in {time.perf_counter() - started:.0f} s ({'server' if args.server else 'embedded'} "
-          f"Chroma, {'plain' if args.plain else 'flow'})")
+          f"Chroma, {'plain' if args.plain else 'flow as rag watch runs it'}, "
+          f"{'default malloc arenas' if args.default_arenas else 'malloc arenas capped'})")
     print(f"RSS: cycle 1 {mb[0]:.1f} MB, cycle {base + 1} {mb[base]:.1f} MB, last {mb[-1]:.1f} MB, max {max(mb):.1f} MB")
     print(f"RSS growth cycle {base + 1} -> {len(rss)}: {mb[-1] - mb[base]:+.1f} MB (target <= 30 MB); "
           f"mean of last 10 - mean of cycles {base + 1}-{base + 10}: "
