@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 WARM_COMMANDS = frozenset({"mockdata", "rag", "bdd", "demo"})
+# Long-running: nothing to gain from a quick start, and `rag watch` sets up its own
+# process (malloc arenas capped before anything is imported, see flows/cli/rag.py).
+COLD_COMMANDS = frozenset({("rag", "watch")})
 PROTOCOL = 1
 _HEADER = struct.Struct("!I")
 # Imported once by the runner. Nothing here may start a thread: the runner forks.
@@ -60,7 +63,8 @@ def wanted(argv: list[str]) -> bool:
     if os.environ.get("QAFLOW_WARM", "1") == "0" or not sys.platform.startswith("linux"):
         return False
     words = [arg for arg in argv if not arg.startswith("-")]
-    return bool(words) and words[0] in WARM_COMMANDS and not {"--help", "-h"} & set(argv)
+    return (bool(words) and words[0] in WARM_COMMANDS and tuple(words[:2]) not in COLD_COMMANDS
+            and not {"--help", "-h"} & set(argv))
 
 
 def run_warm(argv: list[str], timeout: float = 2.0) -> int | None:

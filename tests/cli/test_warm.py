@@ -153,6 +153,7 @@ def test_the_runner_refuses_stale_code_and_restarts_with_the_new(runner):
 @pytest.mark.parametrize(("argv", "expected"), [
     (["mockdata", "generate", "s.sql", "--rows", "5"], True),
     (["--debug", "rag", "sync", "docs"], True),
+    (["rag", "watch", "docs"], False),
     (["demo"], True),
     (["mockdata", "--help"], False),
     (["server", "up"], False),
