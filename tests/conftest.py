@@ -37,6 +37,14 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_api_url_after_the_test() -> Iterator[None]:
+    """In-process CLI commands point this process at an API (start_api sets PREFECT_API_URL);
+    that must not leak into later tests, which would then find an API they should not."""
+    yield
+    os.environ.pop("PREFECT_API_URL", None)
+
+
 @pytest.fixture
 def qaflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh QAFLOW_HOME for one test, so stores, manifests and caches start empty."""
