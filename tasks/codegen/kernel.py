@@ -106,6 +106,15 @@ def fixed_strings(chars: np.ndarray) -> pa.Array:
     return big.cast(pa.string())
 
 
+def longest_bytes(array: pa.Array) -> int:
+    """Bytes of the longest value of a string array, from its offsets (no pass over the text)."""
+    if not len(array):
+        return 0
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=width, count=array.offset + len(array) + 1)[array.offset:]
+    return int(np.diff(offsets).max())
+
+
 def numpy_of(array: pa.Array) -> np.ndarray:
     """A numpy view of a fixed-width Arrow array without nulls (no pandas import)."""
     dtype = {
