@@ -374,6 +374,27 @@ def test_footprint_comes_from_mem_tags_with_options_and_tags_context() -> None:
         footprint_from_tags(["mem:lots"], default=0)
 
 
+def test_mem_tags_stay_with_the_runner_and_other_tags_reach_prefect(prefect_api: None) -> None:
+    """No task-run tag `mem:...`: Prefect would ask the server for a concurrency slot per run."""
+    from prefect.client.orchestration import get_client
+    from prefect.context import get_run_context
+
+    @task(tags=["mem:64MiB", "etl"])
+    def tagged() -> str:
+        return str(get_run_context().task_run.id)
+
+    @flow(task_runner=MemoryBoundedTaskRunner(max_workers=2, memory_budget="1GiB"))
+    def tagging() -> list[str]:
+        with tags("mem:128MiB", "nightly"):
+            return [tagged.submit().result(), tagged.submit().result()]
+
+    ids = tagging()
+    with get_client(sync_client=True) as client:
+        runs = [client.read_task_run(run_id) for run_id in ids]
+    for run in runs:
+        assert set(run.tags) == {"etl", "nightly"}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
