@@ -110,14 +110,8 @@ def stop_warm(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
+    if not gone_within(pid, timeout):
+        os.kill(pid, signal.SIGKILL)
     return True
 
 
@@ -128,13 +122,20 @@ def stop_group(pid: int, timeout: float = 15.0) -> bool:
             os.killpg(pid, sig)
         except ProcessLookupError:
             return True
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            time.sleep(0.1)
+        if gone_within(pid, wait):
+            return True
+    return False
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    """Wait up to `seconds` for process `pid` to end; True once it has."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
     return False
 
 

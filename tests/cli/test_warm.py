@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from flows import warm
+from flows.cli.server import gone_within
 
 ROOT = Path(__file__).resolve().parents[2]
 QAFLOW = str(Path(sys.executable).with_name("qaflow"))
@@ -44,17 +45,6 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -
         proc.terminate()
         proc.wait(30)
         print(log.read_text())
-
-
-def _gone(pid: int, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _command_pid(log: Path, within: float = 60) -> int:
@@ -114,7 +104,7 @@ def test_a_command_ends_when_its_caller_is_interrupted_or_killed(runner, tmp_pat
     else:
         client.kill()
         client.wait(10)
-    assert _gone(pid, 60), "the command kept running"
+    assert gone_within(pid, 60), "the command kept running"
     assert not (tmp_path / "data" / "things").exists()
 
 
