@@ -172,8 +172,7 @@ def digit_matrix(values: np.ndarray, width: int, alphabet: np.ndarray = DIGITS) 
     """(n, width) uint8 matrix of `values` written in base len(alphabet), zero-padded."""
     rest = np.asarray(values, dtype=U64)
     # 64-bit division is the slow part: values that fit 32 bits divide ~2x faster as uint32
-    small = len(rest) and int(rest.max()) < 2**32
-    dtype = np.uint32 if small or not len(rest) else U64
+    dtype = np.uint32 if not len(rest) or int(rest.max()) < 2**32 else U64
     rest = rest.astype(dtype)
     base = dtype(len(alphabet))
     out = np.empty((len(rest), width), dtype=np.uint8)
