@@ -14,7 +14,7 @@ DEMO_OUT   ?= out/demo
 BIN   := $(VENV)/bin
 PIP   := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: demo test lint bench browser clean help
+.PHONY: demo test lint bench browser postgresql clean help
 
 help:
 	@echo "make demo   - install and run the demo on examples/ (outputs under $(DEMO_OUT))"
@@ -44,10 +44,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; fi; }
 
+# PostgreSQL 15 for the mockdata load tests (Debian's package; root installs it).
+postgresql:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL 15 is missing: sudo apt-get install postgresql" >&2; fi; }
+
 demo: $(VENV)/.installed
 	$(BIN)/qaflow demo --out $(DEMO_OUT)
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser postgresql
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m "not soak" $(PYTEST_ARGS)
 
