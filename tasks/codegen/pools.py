@@ -161,14 +161,31 @@ def build_group(group: str, locale: str) -> dict[str, list[str]]:
     return GROUPS[group](fake)
 
 
-def _cache_file(cache_dir: Path, group: str, locale: str) -> Path:
+_LOCALE_NAME = re.compile(r"[A-Za-z]{2,3}(_[A-Za-z0-9]{2,4})?")
+
+
+def _cache_file(cache_dir: Path, group: str, locale: str) -> Path | None:
+    """The pickle of one group, or None (no cache) for a locale that is not a plain locale name."""
+    if not _LOCALE_NAME.fullmatch(locale):
+        return None
     return cache_dir / f"{locale}-{group}-faker{_dist_version('faker')}-v{POOLS_VERSION}.pkl"
 
 
+def _trusted(path: Path) -> bool:
+    """A cache file this user owns and nobody else can write: unpickling runs what it says."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    mine = getuid is None or info.st_uid == getuid()
+    return path.is_file() and not path.is_symlink() and mine and not info.st_mode & 0o022
+
+
 def load_group(group: str, locale: str, cache_dir: str | os.PathLike | None) -> dict[str, list[str]]:
-    """One pool group: from the pickle cache when present, else built and cached."""
+    """One pool group: from the pickle cache when present (and trusted), else built and cached."""
     path = _cache_file(Path(cache_dir), group, locale) if cache_dir else None
-    if path is not None and path.exists():
+    if path is not None and _trusted(path):
         try:
             with open(path, "rb") as fh:
                 return pickle.load(fh)
@@ -179,7 +196,7 @@ def load_group(group: str, locale: str, cache_dir: str | os.PathLike | None) -> 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
                 pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:

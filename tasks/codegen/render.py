@@ -5,6 +5,11 @@ comes from the registry itself: the kernel, the pools, the writer and the
 source of each generator function used, copied with `inspect`. No text from
 the LLM ever reaches the module: the LLM only chose names and parameters,
 which appear as literals in the COLUMNS table.
+
+Names and values from a schema are data, never code: the template prints only
+`Source` values made by the encoders of tasks/codegen/literals.py (repr'd
+literals, escaped docstring text), and every module is compiled and read back
+before it is written (`check_module`).
 """
 
 from __future__ import annotations
@@ -12,30 +17,66 @@ from __future__ import annotations
 import ast
 import inspect
 import os
-import pprint
+import shlex
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import jinja2
 from prefect import task
 
 from tasks.codegen import kernel, pools
+from tasks.codegen.literals import (
+    Source,
+    UnsafeValue,
+    doc_data,
+    doc_escape,
+    py_literal,
+    shell_word,
+    shown,
+)
 from tasks.codegen.plan import Plan, TablePlan
 from tasks.codegen.registry import get
 from tasks.rows import writer
+from tasks.rows.paths import inside, module_file, table_folders, table_slug
 from tasks.schema.spec import SchemaSpec
 
 DEFAULT_BATCH_SIZE = 131_072
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def _only_source(value: Any) -> Any:
+    """Jinja's `finalize`: every `{{ ... }}` of the module template must be encoded already."""
+    if isinstance(value, Source):
+        return value
+    raise UnsafeValue(f"template value {value!r:.60} was not encoded (use the py, shown or doc filters)")
+
+
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    """The module template's environment: only encoded `Source` values may be printed."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined, finalize=_only_source,
+        autoescape=False,
     )
+    env.filters.update(py=py_literal, shown=shown, shell=shell_word, data=doc_data, text=doc_escape)
+    return env
+
+
+@cache
+def _docstring_values() -> jinja2.Environment:
+    """The docstring template rendered as the value the docstring must have (to check the source)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
+    )
+    env.filters.update(
+        py=repr, shown=lambda v: repr(str(v)), shell=lambda v: shlex.quote(str(v)), text=str,
+        data=repr,
+    )
+    return env
 
 
 def module_source(module: ModuleType) -> str:
@@ -75,31 +116,98 @@ def generators_used(table: TablePlan) -> list[str]:
 def render_table(table: TablePlan, *, source: str, locale: str = "en_US",
                  batch_size: int = DEFAULT_BATCH_SIZE, pool_cache: str | None = None,
                  module_name: str | None = None) -> str:
-    """The Python source of `<table>_generator.py` for one planned table."""
+    """The Python source of `<table>_generator.py` for one planned table.
+
+    Every value from the schema, the LLM or the command line reaches the module
+    through an encoder of tasks/codegen/literals.py; the module is compiled and
+    its docstring and data tables are read back and compared with what was
+    meant before it is returned (UnsafeModule otherwise, naming the table).
+    """
     names = generators_used(table)
-    functions: list[str] = []
+    functions: list[Source] = []
     seen: set[str] = set()
-    registry_lines: list[tuple[str, str]] = []
+    registry_lines: list[tuple[str, Source]] = []
     for name in names:
         gen = get(name)
         for fn in (*gen.helpers, gen.fn):
             if fn.__name__ not in seen:
                 seen.add(fn.__name__)
-                functions.append(function_source(fn))
-        registry_lines.append((name, gen.fn.__name__))
-    columns = [pprint.pformat(col.runtime(), width=96, sort_dicts=False).replace("\n", "\n    ")
-               for col in table.columns]
-    return _environment().get_template("generator.py.j2").render(
-        table=table, source=source, locale=locale, batch_size=batch_size,
-        pool_cache=pool_cache or "", module_name=module_name or f"{table.name}_generator.py",
-        modules=[("kernel", module_source(kernel)), ("value pools", module_source(pools)),
-                 ("writer", module_source(writer))],
-        functions=functions, registry=registry_lines, columns=columns, order=table.order(),
+                functions.append(Source(function_source(fn)))
+        if not gen.fn.__name__.isidentifier():
+            raise UnsafeValue(f"generator {name!r} has no plain function name")
+        registry_lines.append((name, Source(gen.fn.__name__)))
+    where = f"table {table.name!r}"
+    runtime = [col.runtime() for col in table.columns]
+    columns = [py_literal(col, f"{where}, column {planned.name!r}", indent="    ")
+               for col, planned in zip(runtime, table.columns, strict=True)]
+    slug = table_slug(table.name)
+    module_name = module_name or module_file(slug)
+    order = table.order()
+    facts = {"table_name": table.name, "source": str(source), "module_name": module_name,
+             "rows": table.rows, "out_name": f"{slug}.parquet", "batch_size": batch_size,
+             "columns": [{"name": c.name, "generator": c.generator, "params": c.params, "how": c.how}
+                         for c in table.columns]}
+    docstring = Source(_environment().get_template("docstring.j2").render(**facts))
+    code = _environment().get_template("generator.py.j2").render(
+        docstring=docstring, table=table, locale=locale, batch_size=batch_size, pool_cache=pool_cache or "",
+        modules=[(Source(label), Source(module_source(m)))
+                 for label, m in (("kernel", kernel), ("value pools", pools), ("writer", writer))],
+        functions=functions, registry=registry_lines, columns=columns, order=order,
     )
+    check_module(code, table=table.name, module_name=module_name,
+                 docstring=_docstring_values().get_template("docstring.j2").render(**facts),
+                 values={"TABLE": table.name, "LOCALE": locale, "DEFAULT_ROWS": table.rows,
+                         "BATCH_SIZE": batch_size, "COLUMNS": runtime, "ORDER": order,
+                         "POOL_CACHE": pool_cache or "", "REGISTRY": [name for name, _ in registry_lines]})
+    return code
 
 
-def write_text(path: Path, text: str) -> Path:
-    """Write a file under a temporary name, then rename it into place."""
+class UnsafeModule(UnsafeValue):
+    """A rendered module that does not compile or does not say what was meant; never written."""
+
+
+def check_module(code: str, *, table: str, module_name: str, docstring: str, values: dict[str, Any]) -> None:
+    """Compile a rendered module and read back its docstring and data tables (UnsafeModule if off).
+
+    The docstring must be exactly the text that was meant and each data table
+    (TABLE, LOCALE, COLUMNS, ...) must evaluate to the value that was rendered:
+    a name that broke out of its string would change one of them.
+    """
+    where = f"table {table!r} ({module_name!r})"
+    try:
+        tree = compile(code, "<rendered module>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        compile(tree, "<rendered module>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = f" at line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        raise UnsafeModule(f"{where}: the rendered module does not compile{line}: "
+                           f"{getattr(exc, 'msg', None) or exc}; nothing was written") from None
+    if ast.get_docstring(tree, clean=False) != docstring:
+        raise UnsafeModule(f"{where}: the rendered docstring is not the text that was meant; nothing was written")
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            continue
+        name, value = node.targets[0].id, node.value
+        if name not in values:
+            continue
+        try:
+            if name == "POOL_CACHE":  # os.environ.get("QAFLOW_POOL_CACHE", <literal>)
+                found[name] = ast.literal_eval(value.args[1])
+            elif name == "REGISTRY":  # {<literal>: function, ...}
+                found[name] = [ast.literal_eval(key) for key in value.keys]
+            else:
+                found[name] = ast.literal_eval(value)
+        except (ValueError, TypeError, AttributeError, IndexError, SyntaxError):
+            raise UnsafeModule(f"{where}: {name} is not plain data; nothing was written") from None
+    for name, expected in values.items():
+        if name not in found or found[name] != expected:
+            raise UnsafeModule(f"{where}: {name} does not hold the values that were rendered; nothing was written")
+
+
+def write_text(path: Path, text: str, *, root: Path | None = None) -> Path:
+    """Write a file under a temporary name, then rename it into place (only inside `root` when given)."""
+    if root is not None:
+        path = inside(root, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -109,14 +217,18 @@ def write_text(path: Path, text: str) -> Path:
 
 def render_plan(plan: Plan, out_dir: Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
                 pool_cache: str | None = None) -> dict[str, Path]:
-    """One module per table under `out_dir`; returns table -> module path."""
-    paths = {}
+    """One module per table under `out_dir` (named by the table's safe folder name); table -> path.
+
+    Every module is rendered and checked before the first one is written.
+    """
+    folders = table_folders(t.name for t in plan.tables)
+    codes = {}
     for table in plan.tables:
-        name = f"{table.name}_generator.py"
-        code = render_table(table, source=plan.source, locale=plan.locale, batch_size=batch_size,
-                            pool_cache=pool_cache, module_name=name)
-        paths[table.name] = write_text(Path(out_dir) / name, code)
-    return paths
+        name = module_file(folders[table.name])
+        codes[table.name] = (name, render_table(table, source=plan.source, locale=plan.locale,
+                                                batch_size=batch_size, pool_cache=pool_cache, module_name=name))
+    out_dir = Path(out_dir)
+    return {table: write_text(out_dir / name, code, root=out_dir) for table, (name, code) in codes.items()}
 
 
 def mapping_spec(schema: SchemaSpec, plan: Plan) -> SchemaSpec:
@@ -146,5 +258,5 @@ def render_generators(plan: Plan, schema: SchemaSpec, out_dir: str, batch_size: 
     from tasks.schema.yamlspec import dump_yaml_spec
 
     paths = render_plan(plan, Path(out_dir), batch_size=batch_size, pool_cache=pool_cache)
-    write_text(Path(out_dir) / "mapping.yaml", dump_yaml_spec(mapping_spec(schema, plan)))
+    write_text(Path(out_dir) / "mapping.yaml", dump_yaml_spec(mapping_spec(schema, plan)), root=Path(out_dir))
     return {name: str(path) for name, path in paths.items()}

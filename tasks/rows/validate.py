@@ -15,6 +15,7 @@ from prefect import task
 from pydantic import BaseModel, Field
 
 from tasks.codegen.plan import Plan, TablePlan
+from tasks.rows.paths import table_folders
 from tasks.rows.writer import FORMATS
 
 # Above this many rows a table gets its row count checked only: its unique and key columns
@@ -116,7 +117,8 @@ def duplicates(values: pa.Array) -> int:
 def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
                 max_check_rows: int = DEFAULT_MAX_CHECK_ROWS) -> TableCheck:
     """Row count, then (for tables up to max_check_rows) unique columns and foreign keys."""
-    files = part_files(Path(out_dir) / table.name, fmt)
+    folders = table_folders(t.name for t in plan.tables)
+    files = part_files(Path(out_dir) / folders[table.name], fmt)
     found = count_rows(files, fmt)
     check = TableCheck(table=table.name, rows_expected=table.rows, rows_found=found,
                        files=[str(f) for f in files], bytes=sum(f.stat().st_size for f in files))
@@ -144,7 +146,7 @@ def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
         if max(parent.rows, table.rows) > _limit(col.arrow, max_check_rows):
             check.skipped.append(f"FK check of {col.name} skipped (tables too large; raise max_check_rows)")
             continue
-        parent_files = part_files(Path(out_dir) / parent.name, fmt)
+        parent_files = part_files(Path(out_dir) / folders[parent.name], fmt)
         keys = read_column(parent_files, fmt, col.params["column"])
         values = read_column(files, fmt, col.name)
         if values.type != keys.type:

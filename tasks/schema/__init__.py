@@ -45,8 +45,17 @@ _SAMPLE = {".csv", ".tsv", ".parquet", ".pq"}
 
 
 def read_schema_file(path: str | Path, dialect: str | None = None) -> SchemaSpec:
-    """Read any supported schema file; the suffix decides, the content breaks ties."""
-    path = Path(path)
+    """Read any supported schema file; the suffix decides, the content breaks ties.
+
+    Non-finite numbers (inf, NaN) are dropped with a warning naming the column
+    (tasks/schema/finite.py), whichever reader they came through.
+    """
+    from tasks.schema.finite import drop_non_finite
+
+    return drop_non_finite(_read_schema_file(Path(path), dialect))
+
+
+def _read_schema_file(path: Path, dialect: str | None) -> SchemaSpec:
     source = str(path)
     if not path.exists():
         raise SchemaError("no such file", file=source)

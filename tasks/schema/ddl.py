@@ -693,6 +693,8 @@ def _step(col: ColumnSpec, value: Any, direction: int) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return value  # inf/NaN: dropped with a warning once the schema is read (finite.py)
         if col.type == "integer":
             return math.floor(value) + 1 if direction > 0 else math.ceil(value) - 1
         if col.type == "decimal" and col.scale is not None:

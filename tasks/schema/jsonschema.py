@@ -345,6 +345,8 @@ class _Reader:
 
 def _step(col: ColumnSpec, value: float, direction: int) -> float | int:
     """The first value past an exclusive bound: the next integer, the next cent, or the next float."""
+    if not math.isfinite(value):
+        return value  # inf/NaN: dropped with a warning once the schema is read (finite.py)
     if col.type == "integer":
         return math.floor(value) + 1 if direction > 0 else math.ceil(value) - 1
     if col.type == "decimal" and col.scale is not None:
