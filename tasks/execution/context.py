@@ -5,6 +5,7 @@ OpenAPI document)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class RunShared:
 
 
 _UNSET: Any = object()
+_ABSOLUTE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass
@@ -91,6 +93,8 @@ class ScenarioContext:
         merged = dict(self.shared.target.headers)
         merged.update(self.headers)
         self.headers = merged
+        for name, value in self.shared.target.secret_variable_values().items():
+            self.variables.setdefault(name, value)  # ${name}; redacted like every secret
 
     # ---- values ---------------------------------------------------------------
 
@@ -115,8 +119,10 @@ class ScenarioContext:
         return path if path.is_absolute() else self.feature_dir / path
 
     def url(self, path: str) -> str:
+        """The URL a step's path names: an absolute URL (any scheme, any case) as it is, for
+        the origin check to judge; anything else a path under the base URL."""
         path = self.text(path)
-        if path.startswith(("http://", "https://")):
+        if _ABSOLUTE.match(path):
             return path
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 

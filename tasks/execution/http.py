@@ -1,5 +1,14 @@
-"""The one HTTP client of a run: host allowlist, transport retries, timing, and
+"""The one HTTP client of a run: origin allowlist, transport retries, timing, and
 request/response summaries with secrets redacted and large bodies truncated.
+
+Every request the client sends passes the origin check in an httpx request
+hook, so no path through the client (a redirect hop included, should
+redirects ever be followed) reaches an origin the target does not allow, and
+credential headers (Authorization, Proxy-Authorization, Cookie, API-key
+headers, any header carrying a known secret) go to the target's own origin
+only: to another allowed origin they are withheld, and the step's report says
+so. Redirects are not followed: a 3xx is an answer the scenario checks, and a
+`Location` it wants to follow is requested by a step, through the same check.
 
 Only transport errors (connection refused or reset, timeouts, a dropped
 connection) are retried: an HTTP 500 is an answer and a test result, never a
@@ -10,16 +19,29 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
+from tasks.execution.origins import Origin, OriginError, OriginPolicy, origin_of
+from tasks.execution.redaction import REDACTED, SENSITIVE_HEADERS, Redactor, clip
+
 BODY_CAP = 16_384  # characters of a body kept in results and reports
-SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
-REDACTED = "***"
+
+__all__ = [
+    "BODY_CAP",
+    "REDACTED",
+    "SENSITIVE_HEADERS",
+    "Exchange",
+    "HttpSession",
+    "OriginRefused",
+    "Redactor",
+    "Response",
+    "ScenarioTimeout",
+    "StepError",
+    "StepFailed",
+]
 
 
 class StepFailed(AssertionError):
@@ -51,7 +73,7 @@ class Response:
             try:
                 self._json = json.loads(self.content) if self.content else None
             except ValueError as exc:
-                raise StepFailed(f"the response body is not JSON: {self.text[:200]!r}") from exc
+                raise StepFailed(f"the response body is not JSON: {clip(self.text, 200)!r}") from exc
             self._parsed = True
         return self._json
 
@@ -64,32 +86,8 @@ class Exchange:
     response: dict[str, Any] | None = None
 
 
-class Redactor:
-    """Hides secret values and credential headers in everything kept for reports."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-
-    def text(self, value: str) -> str:
-        for secret in self.secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-
-    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for name, value in headers:
-            out[name] = REDACTED if name.lower() in SENSITIVE_HEADERS else self.text(value)
-        return out
-
-    def body(self, content: bytes | str | None, cap: int = BODY_CAP) -> str | None:
-        if content is None or content == b"" or content == "":
-            return None
-        text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
-        total = len(text)
-        if total > cap:
-            text = text[:cap] + f"\n... [truncated: {total} characters in all]"
-        return self.text(text)
+class OriginRefused(StepFailed):
+    """A request would have left the target's allowed origins; nothing was sent."""
 
 
 class ScenarioTimeout(StepError):
@@ -101,7 +99,7 @@ class HttpSession:
 
     def __init__(
         self,
-        hosts: Iterable[str],
+        origins: OriginPolicy,
         *,
         timeout: float,
         transport_retries: int = 2,
@@ -110,28 +108,64 @@ class HttpSession:
         body_cap: int = BODY_CAP,
     ) -> None:
         self.body_cap = body_cap
-        self.hosts = {h.lower() for h in hosts}
+        self.origins = origins
         self.timeout = timeout
         self.transport_retries = transport_retries
-        self.redactor = redactor or Redactor(())
+        self.redactor = redactor if redactor is not None else Redactor(())
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self.client = httpx.Client(timeout=timeout, limits=limits, follow_redirects=False)
+        self.client = httpx.Client(
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=False,
+            event_hooks={"request": [self._guard]},
+        )
 
     def close(self) -> None:
         self.client.close()
 
-    def check_host(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StepFailed(f"not an absolute http(s) URL: {url!r}")
-        host = parts.hostname.lower()
-        with_port = f"{host}:{parts.port}" if parts.port else host
-        if host in self.hosts or with_port in self.hosts:
-            return
-        raise StepFailed(
-            f"request to {with_port} refused: not one of the target API's allowed hosts "
-            f"({', '.join(sorted(self.hosts)) or 'none'})"
-        )
+    def check_url(self, url: str | httpx.URL) -> Origin:
+        """The origin of `url`, or OriginRefused naming it and the allowed origins."""
+        try:
+            origin = origin_of(url)
+        except OriginError as exc:
+            raise OriginRefused(str(exc)) from None
+        if not self.origins.allows(origin):
+            raise OriginRefused(self.origins.refusal(origin))
+        return origin
+
+    check_host = check_url  # the name steps used before origins
+
+    def credentials_for(self, origin: Origin, headers: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        """The headers to send to `origin`: all of them to the target's own origin; to any other,
+        those that are not credentials (and the names of the ones withheld)."""
+        if origin == self.origins.own:
+            return headers, []
+        kept: dict[str, str] = {}
+        withheld: list[str] = []
+        for name, value in headers.items():
+            if self.redactor.is_credential(name, value):
+                withheld.append(name)
+            else:
+                kept[name] = value
+        return kept, withheld
+
+    def _guard(self, request: httpx.Request) -> None:
+        """httpx request hook: runs for every request the client sends, redirect hops included."""
+        origin = self.check_url(request.url)
+        if origin != self.origins.own:
+            for name in {n.lower() for n in request.headers}:
+                if any(self.redactor.is_credential(name, v) for v in request.headers.get_list(name)):
+                    del request.headers[name]
+
+    def _shown_url(self, url: str, parsed: httpx.URL, params: list[tuple[str, str]]) -> str:
+        """The URL as reports show it (the query parameters merged as httpx sends them),
+        user info masked, secrets redacted."""
+        if not params and not parsed.userinfo:
+            return self.redactor.text(url)
+        shown = parsed.copy_merge_params(params) if params else parsed
+        if shown.userinfo:
+            shown = shown.copy_with(username=REDACTED, password=None)
+        return self.redactor.text(str(shown))
 
     def send(
         self,
@@ -148,15 +182,24 @@ class HttpSession:
         `deadline` (a time.monotonic() value) caps the request's timeout, so a
         scenario never outlives its own time limit waiting for an answer.
         """
-        self.check_host(url)
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise OriginRefused(f"not a valid URL: {url!r} ({exc})") from None
+        origin = self.check_url(parsed)  # parsed once: the URL checked is the URL sent
+        headers, withheld = self.credentials_for(origin, headers)
         exchange = Exchange(
             request={
                 "method": method,
-                "url": self.redactor.text(str(httpx.URL(url, params=params)) if params else url),
+                "url": self._shown_url(url, parsed, params),
                 "headers": self.redactor.headers(headers.items()),
                 "body": self.redactor.body(content, self.body_cap),
             }
         )
+        if withheld:
+            exchange.request["withheld"] = (
+                f"not sent to {origin} (only to the target's own origin {self.origins.own}): {', '.join(withheld)}"
+            )
         attempt = 0
         while True:
             timeout = self.timeout
@@ -168,7 +211,7 @@ class HttpSession:
             started = time.perf_counter()
             try:
                 reply = self.client.request(
-                    method, url, headers=headers, params=params or None, content=content, timeout=timeout
+                    method, parsed, headers=headers, params=params or None, content=content, timeout=timeout
                 )
                 body = reply.content
             except httpx.TransportError as exc:

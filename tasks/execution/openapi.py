@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from tasks.execution.http import Response, StepError
+from tasks.execution.redaction import clip
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -83,7 +84,7 @@ def conformance_problems(document: dict[str, Any], operation_id: str, response: 
     body = response.json()
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     return [
-        f"body does not match the {key} schema of {where}: {e.json_path}: {e.message[:200]}"
+        f"body does not match the {key} schema of {where}: {e.json_path}: {clip(e.message, 200)}"
         for e in errors[:5]
     ]
 

@@ -11,6 +11,7 @@ import json
 from tasks.execution.context import ScenarioContext
 from tasks.execution.http import StepError, StepFailed
 from tasks.execution.jsonpaths import find
+from tasks.execution.redaction import clip
 from tasks.execution.registry import StepRegistry
 from tasks.execution.values import equal
 
@@ -21,12 +22,12 @@ POLL_INTERVAL_S = 0.25
 @REQUEST.step(
     'the base URL is "{url}"',
     kind="request",
-    doc="Send later requests to this base URL (default: the target API block's). Its host must be allowed.",
+    doc="Send later requests to this base URL (default: the target API block's). Its origin (scheme, host, port) must be allowed.",
     example='Given the base URL is "http://127.0.0.1:8000"',
 )
 def base_url(ctx: ScenarioContext, url: str) -> None:
     ctx.base_url = ctx.text(url)
-    ctx.shared.session.check_host(ctx.base_url)
+    ctx.shared.session.check_url(ctx.base_url)
 
 
 @REQUEST.step(
@@ -157,4 +158,4 @@ def poll(ctx: ScenarioContext, METHOD: str, path: str, jsonpath: str, json: str,
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value)[:300]
+    return clip(json.dumps(value), 300, "")

@@ -22,6 +22,7 @@ from tasks.execution.context import ScenarioContext
 from tasks.execution.http import Response, StepError, StepFailed
 from tasks.execution.jsonpaths import find
 from tasks.execution.openapi import conformance_problems
+from tasks.execution.redaction import clip
 from tasks.execution.registry import StepRegistry
 from tasks.execution.values import TYPE_CHECKS, equal, json_type, partial_mismatches
 
@@ -29,13 +30,11 @@ RESPONSE = StepRegistry()
 
 
 def _show(value: Any, limit: int = 300) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[:limit] + "..."
+    return clip(json.dumps(value, ensure_ascii=False), limit)
 
 
 def _body_hint(response: Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text[:200] + ("..." if len(text) > 200 else "")
+    return clip(response.text.strip().replace("\n", " "), 200)
 
 
 def _at(ctx: ScenarioContext, jsonpath: str) -> Any:
@@ -247,7 +246,7 @@ def matches_schema(ctx: ScenarioContext, file: str) -> None:
     body = ctx.last_response().json()
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
-        listed = "; ".join(f"{e.json_path}: {e.message[:200]}" for e in errors[:5])
+        listed = "; ".join(f"{e.json_path}: {clip(e.message, 200)}" for e in errors[:5])
         raise StepFailed(f"the response does not match the schema {path.name}: {listed}")
 
 

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from tasks.execution.redaction import clip
+
 _VAR = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -123,7 +125,7 @@ def parse_json(text: str, variables: Mapping[str, Any], what: str = "value") -> 
     try:
         return json.loads(filled)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}): {filled[:200]}") from exc
+        raise ValueError(f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}): {clip(filled, 200, '')}") from exc
 
 
 # ---- JSON kinds -------------------------------------------------------------
@@ -191,7 +193,7 @@ def partial_mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]
     if isinstance(expected, str) and expected in MARKERS:
         if MARKERS[expected](actual):
             return []
-        return [f"{path}: expected {expected}, got {json.dumps(actual)[:200]}"]
+        return [f"{path}: expected {expected}, got {clip(json.dumps(actual), 200, '')}"]
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{path}: expected an object, got {json_type(actual)}"]
@@ -201,7 +203,7 @@ def partial_mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]
             if key not in actual:
                 if value == "#ignore":
                     continue
-                problems.append(f"{child}: missing (expected {json.dumps(value)[:200]})")
+                problems.append(f"{child}: missing (expected {clip(json.dumps(value), 200, '')})")
                 continue
             problems.extend(partial_mismatches(value, actual[key], child))
         return problems
@@ -216,4 +218,4 @@ def partial_mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]
         return problems
     if equal(expected, actual):
         return []
-    return [f"{path}: expected {json.dumps(expected)[:200]}, got {json.dumps(actual)[:200]}"]
+    return [f"{path}: expected {clip(json.dumps(expected), 200, '')}, got {clip(json.dumps(actual), 200, '')}"]
