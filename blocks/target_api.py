@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Literal, Self
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from blocks.base import QaflowBlock
+from blocks.base import QaflowBlock, refuse_url_credentials
 from tasks.settings import settings
+
+# Headers that carry credentials; never a plain block header (see TargetAPI.headers).
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
 
 
 class AuthProfile(BaseModel):
@@ -38,6 +40,8 @@ class AuthProfile(BaseModel):
     def secret_values(self) -> list[str]:
         """Every secret this profile holds, so reports can redact them."""
         values = [s.get_secret_value() for s in (self.token, self.password, self.key) if s]
+        if self.kind == "basic" and self.username is not None and self.password is not None:
+            values += self.headers()["Authorization"].split(" ", 1)[1:]  # the base64 form travels too
         return [v for v in values if v]
 
 
@@ -53,27 +57,64 @@ class TargetAPI(QaflowBlock):
     auth_profiles: dict[str, AuthProfile] = Field(
         default_factory=dict, description="Named credentials, used by 'I am authenticated as'."
     )
+    secret_variables: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Variables whose values are secrets (e.g. a Postman {{apiKey}}), used as ${name}.",
+    )
     allowed_hosts: list[str] = Field(
         default_factory=list,
-        description="Hosts requests may go to; empty means the base URL's host only.",
+        description=(
+            "Origins (scheme, host, port) requests may go to besides the base URL's own: "
+            "'api.example.com', 'api.example.com:8443', '[::1]:9000', 'https://api.example.com', "
+            "'http://127.0.0.1:9000'. No scheme: the base URL's; no port: the scheme's default "
+            "(80 for http, 443 for https). An https target never sends to http. Credentials "
+            "go to the base URL's origin only. Empty: the base URL's origin only."
+        ),
     )
     timeout: float = Field(default=10.0, gt=0, description="Per-request timeout in seconds.")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts_are_origins(cls, entries: list[str]) -> list[str]:
+        """Each entry must name an origin (no path, user or query), so a typo fails when the block is made."""
+        from tasks.execution.origins import check_entries
+
+        return check_entries(entries)
 
     @classmethod
     def from_env(cls) -> Self:
         s = settings()
         return cls(base_url=s.target_base_url) if s.target_base_url else cls()
 
-    def hosts(self) -> set[str]:
-        """The host names (with port when given) requests may reach."""
-        allowed = set(self.allowed_hosts)
-        parts = urlsplit(self.base_url)
-        if parts.hostname:
-            allowed.add(parts.hostname)
-            if parts.port:
-                allowed.add(f"{parts.hostname}:{parts.port}")
-        return allowed
+    def origins(self) -> set[str]:
+        """The origins (scheme://host[:port]) requests may reach: the base URL's and `allowed_hosts`."""
+        from tasks.execution.origins import OriginPolicy
+
+        return {str(o) for o in OriginPolicy.for_target(self.base_url, self.allowed_hosts).allowed}
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials_in_base_url(cls, url: str) -> str:
+        return refuse_url_credentials(url, "put them in an auth profile, where they are a masked secret") or url
+
+    @field_validator("headers")
+    @classmethod
+    def _no_credentials_in_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        """Plain headers are shown in clear by the Prefect UI: a credential belongs in an
+        auth profile (kind api_key takes any header name), where it is a masked secret."""
+        for name in headers:
+            if name.lower() in CREDENTIAL_HEADERS:
+                raise ValueError(
+                    f"header {name!r} holds a credential: put it in an auth profile "
+                    f"(kind 'api_key', header {name!r}) so that it is stored as a secret"
+                )
+        return headers
 
     def secret_values(self) -> list[str]:
-        """All secrets of all profiles, for redaction in reports and logs."""
-        return [v for profile in self.auth_profiles.values() for v in profile.secret_values()]
+        """All secrets of all profiles and secret variables, for redaction in reports and logs."""
+        values = [v for profile in self.auth_profiles.values() for v in profile.secret_values()]
+        return values + [s.get_secret_value() for s in self.secret_variables.values() if s.get_secret_value()]
+
+    def secret_variable_values(self) -> dict[str, str]:
+        """The secret variables in clear, for the scenario's `${name}` lookups only."""
+        return {name: value.get_secret_value() for name, value in self.secret_variables.items()}

@@ -9,9 +9,9 @@ at its start: every scenario stands on its own.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -20,6 +20,14 @@ from tasks.requirements import pmscript
 from tasks.requirements.cells import METHODS
 from tasks.requirements.ids import clean_id, find_id, stable_id
 from tasks.requirements.model import ReadResult, Requirement, RequirementError, TestCaseRow
+from tasks.requirements.postman_auth import (
+    AuthCatalogue,
+    auth_spec,
+    header_profile,
+    is_credential_header,
+    is_secret_field,
+    is_secret_name,
+)
 
 SCHEMA_V21 = "v2.1"
 SCENARIO_MARK = "qaflow:scenario"
@@ -91,19 +99,31 @@ def _url_parts(url: Any) -> tuple[str, list[tuple[str, str]]]:
     return vars_to_gherkin(path), [(vars_to_gherkin(k), vars_to_gherkin(v)) for k, v in query]
 
 
-def _auth_headers(auth: dict | None) -> tuple[dict[str, str], list[str]]:
+def _auth(auth: dict | None, where: str, catalogue: AuthCatalogue) -> tuple[str | None, list[tuple[str, str]], list[str]]:
+    """A Postman `auth` -> (auth profile name, query parameters, notes). Credentials become
+    a named profile (or a secret variable for an API key in the query), never text."""
     if not auth or auth.get("type") in (None, "noauth"):
-        return {}, []
-    kind = auth.get("type")
-    values = {str(i.get("key")): str(i.get("value", "")) for i in auth.get(kind, []) or [] if isinstance(i, dict)}
-    if kind == "bearer":
-        return {"Authorization": "Bearer " + vars_to_gherkin(values.get("token", ""))}, []
-    if kind == "basic" and "{{" not in values.get("username", "") + values.get("password", ""):
-        raw = base64.b64encode(f"{values.get('username', '')}:{values.get('password', '')}".encode()).decode()
-        return {"Authorization": "Basic " + raw}, []
-    if kind == "apikey" and values.get("in", "header") == "header":
-        return {vars_to_gherkin(values.get("key", "X-API-Key")): vars_to_gherkin(values.get("value", ""))}, []
-    return {}, [f"auth of type {kind} is not translated"]
+        return None, [], []
+    spec, query, note = auth_spec(auth)
+    if spec is not None:
+        return catalogue.profile(spec, where), [], []
+    if query is not None:
+        return None, [(vars_to_gherkin(query[0]), catalogue.secret(query[1], query[0]))], []
+    return None, [], [note] if note else []
+
+
+def _secret_fields(value: Any, catalogue: AuthCatalogue) -> Any:
+    """A JSON body whose credential-named fields (password, token, ...) hold a literal:
+    the literal becomes a secret variable."""
+    if isinstance(value, dict):
+        return {
+            key: catalogue.secret(item, key) if isinstance(item, str) and item and is_secret_field(key)
+            and "${" not in item else _secret_fields(item, catalogue)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_secret_fields(item, catalogue) for item in value]
+    return value
 
 
 def _body(request: dict, where: str) -> tuple[Any, dict[str, str], list[str]]:
@@ -136,7 +156,22 @@ def _events(item: dict, listen: str) -> list[str]:
     return lines
 
 
-def _row(item: dict, inherited_auth: dict | None, base_vars: set[str], where: str, result: ReadResult) -> TestCaseRow:
+_SET_VARIABLE = re.compile(r'^the variable "(?P<name>[^"]+)" is "(?P<value>(?:[^"\\]|\\.)*)"$')
+
+
+def _secret_set(line: str, catalogue: AuthCatalogue, secret: set[str]) -> bool:
+    """A pre-request `pm.environment.set("token", "literal")` of a credential (by its
+    name, or by its use in auth): the literal is a secret variable of the run, not a
+    step. True when the line was taken."""
+    match = _SET_VARIABLE.match(line)
+    if not match or not (is_secret_name(match["name"]) or match["name"] in secret):
+        return False
+    catalogue.named_secret(match["name"], match["value"].replace('\\"', '"'))
+    return True
+
+
+def _row(item: dict, inherited: tuple[dict | None, str], base_vars: set[str], where: str, result: ReadResult,
+         catalogue: AuthCatalogue) -> TestCaseRow:
     request = item.get("request")
     if isinstance(request, str):
         request = {"method": "GET", "url": request}
@@ -144,11 +179,26 @@ def _row(item: dict, inherited_auth: dict | None, base_vars: set[str], where: st
     if method not in METHODS:
         raise ValueError(f"unknown HTTP method {method!r}")
     path, query = _url_parts(request.get("url"))
-    headers, notes = _auth_headers(request.get("auth") or inherited_auth)
+    query = [(k, catalogue.secret(v, k) if v and is_secret_name(k) and "${" not in v else v) for k, v in query]
+    own_auth = request.get("auth")
+    auth_where = str(item.get("name") or "request") if own_auth else inherited[1]
+    auth, auth_query, notes = _auth(own_auth or inherited[0], auth_where, catalogue)
+    query += auth_query
+    headers: dict[str, str] = {}
     for header in request.get("header", []) or []:
-        if isinstance(header, dict) and not header.get("disabled") and header.get("key"):
-            headers[vars_to_gherkin(str(header["key"]))] = vars_to_gherkin(str(header.get("value", "")))
+        if not (isinstance(header, dict) and not header.get("disabled") and header.get("key")):
+            continue
+        name, value = str(header["key"]), str(header.get("value", ""))
+        if is_credential_header(name) and value.strip():
+            profile = header_profile(name, value) if auth is None else None
+            if profile is not None:
+                auth = catalogue.profile(profile[0], auth_where, name=profile[1])
+                continue
+            headers[vars_to_gherkin(name)] = catalogue.secret(value, name)
+            continue
+        headers[vars_to_gherkin(name)] = vars_to_gherkin(value)
     body, _, body_notes = _body(request, where)
+    body = _secret_fields(body, catalogue)
     if body is not None and not isinstance(body, str):
         # the runner sends JSON bodies as JSON; Postman needs the header spelled out
         headers = {k: v for k, v in headers.items() if not (k.lower() == "content-type" and "json" in v.lower())}
@@ -166,6 +216,7 @@ def _row(item: dict, inherited_auth: dict | None, base_vars: set[str], where: st
         expected_status=statuses,
         checks=tests.checks,
         saves=tests.saves,
+        auth=auth,
         given=pre.given,
         then=[vars_to_gherkin(t) for t in tests.then],
         comments=comments,
@@ -183,24 +234,40 @@ def _meta(item: dict) -> tuple[str | None, list[str]]:
 
 
 def read_postman(path: Path) -> ReadResult:
+    """A collection -> requirements; credentials appear in them by name only (see postman_auth)."""
+    return _parse(path)[0]
+
+
+def read_postman_auth(path: Path) -> tuple[AuthCatalogue, dict[str, str], set[str]]:
+    """What the names in a collection's requirements stand for: the auth catalogue, the
+    collection variables' raw values, and which of them are secrets."""
+    _, catalogue, values, secret = _parse(path)
+    return catalogue, values, secret
+
+
+def _parse(path: Path) -> tuple[ReadResult, AuthCatalogue, dict[str, str], set[str]]:
     data = load_collection(path)
     result = ReadResult(path=str(path))
+    catalogue = AuthCatalogue()
     collection = str(data["info"].get("name") or path.stem)
     base_vars = _base_var(data)
+    declared = [v for v in data.get("variable", []) or [] if isinstance(v, dict) and v.get("key") and not v.get("disabled")]
+    raw_values = {str(v["key"]): "" if v.get("value") is None else str(v.get("value")) for v in declared}
+    declared_secret = {str(v["key"]) for v in declared if v.get("type") == "secret" or is_secret_name(str(v["key"]))}
     variables = {
         str(v["key"]): vars_to_gherkin(str(v.get("value", "")))
-        for v in data.get("variable", []) or []
-        if isinstance(v, dict) and v.get("key") and str(v["key"]) not in base_vars and not v.get("disabled")
+        for v in declared
+        if str(v["key"]) not in base_vars
     }
     # (requirement, rows saved names) in collection order, for dependency replay
     entries: list[tuple[Requirement, set[str], bool]] = []
 
-    def walk(items: list, folders: list[str], auth: dict | None) -> None:
+    def walk(items: list, folders: list[str], auth: tuple[dict | None, str]) -> None:
         for item in items:
             name = str(item.get("name") or "unnamed")
             where = f"{path} item '{' / '.join([*folders, name])}'"
             if "item" in item:
-                folder_auth = item.get("auth") or auth
+                folder_auth = (item["auth"], name) if item.get("auth") else auth
                 description = str(item.get("description") or "")
                 if SCENARIO_MARK in description:
                     add_scenario(item, folders, folder_auth, where)
@@ -211,7 +278,7 @@ def read_postman(path: Path) -> ReadResult:
                 result.error("neither a folder nor a request", where)
                 continue
             try:
-                row = _row(item, auth, base_vars, where, result)
+                row = _row(item, auth, base_vars, where, result, catalogue)
             except (ValueError, TypeError, AttributeError) as exc:
                 result.error(f"{exc}; request skipped", where.removeprefix(f"{path} "))
                 continue
@@ -219,11 +286,11 @@ def read_postman(path: Path) -> ReadResult:
             requirement = _requirement(rid, name, folders, [row], where, tags)
             entries.append((requirement, {s.name for s in row.saves}, False))
 
-    def add_scenario(folder: dict, folders: list[str], auth: dict | None, where: str) -> None:
+    def add_scenario(folder: dict, folders: list[str], auth: tuple[dict | None, str], where: str) -> None:
         rows = []
         for index, item in enumerate(folder.get("item", []), start=1):
             try:
-                rows.append(_row(item, auth, base_vars, f"{where} request {index}", result))
+                rows.append(_row(item, auth, base_vars, f"{where} request {index}", result, catalogue))
             except (ValueError, TypeError, AttributeError) as exc:
                 result.error(f"{exc}; scenario skipped", where.removeprefix(f"{path} "))
                 return
@@ -239,10 +306,32 @@ def read_postman(path: Path) -> ReadResult:
             kind="postman", tags=tags, variables=dict(variables),
         )
 
-    walk(data.get("item", []), [], data.get("auth"))
-    _replay_dependencies(entries, set(variables))
+    walk(data.get("item", []), [], (data.get("auth"), collection))
+    for requirement, _, _ in entries:
+        for row in requirement.rows:
+            row.given = [line for line in row.given
+                         if not _secret_set(line, catalogue, catalogue.secret_refs | declared_secret)]
+    _replay_dependencies(entries, set(variables) | set(catalogue.literal_secrets))
+    secret = declared_secret | (catalogue.secret_refs & set(raw_values))
+    scrub = _scrubber(catalogue.known_secrets(raw_values) + [raw_values[n] for n in secret if raw_values.get(n)])
+    for requirement, _, _ in entries:
+        # secret variables are supplied at run time (postman_credentials), never written
+        requirement.variables = {k: v for k, v in requirement.variables.items() if k not in secret}
+        for row in requirement.rows:
+            row.comments = [scrub(c) for c in row.comments]
     result.requirements = [entry[0] for entry in entries]
-    return result
+    return result, catalogue, raw_values, secret
+
+
+def _scrubber(secrets: list[str]) -> Callable[[str], str]:
+    """Untranslated script lines are kept as comments: a credential in one is masked."""
+    ordered = sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        for secret in ordered:
+            text = text.replace(secret, "***")
+        return text
+    return scrub
 
 
 def _replay_dependencies(entries: list[tuple[Requirement, set[str], bool]], known: set[str]) -> None:

@@ -81,7 +81,7 @@ def test_target_api_from_env(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("QAFLOW_TARGET_BASE_URL", "https://api.example.test:8443/v2")
     target = TargetAPI.from_env()
     assert target.base_url == "https://api.example.test:8443/v2"
-    assert target.hosts() == {"api.example.test", "api.example.test:8443"}
+    assert target.origins() == {"https://api.example.test:8443"}
 
 
 # -- resolve without a saved block ---------------------------------------------------
@@ -114,8 +114,10 @@ def test_target_api_auth_profiles_and_secret_values() -> None:
     assert target.auth_profiles["admin"].headers() == {"Authorization": "Bearer tok-1"}
     assert target.auth_profiles["basic"].headers() == {"Authorization": "Basic dTpwdy0y"}
     assert target.auth_profiles["key"].headers() == {"X-Key": "key-3"}
-    assert sorted(target.secret_values()) == ["key-3", "pw-2", "tok-1"]
-    assert target.hosts() == {"other.test", "127.0.0.1", "127.0.0.1:8000"}
+    # the base64 form of basic auth is a secret too: an API that echoes the header must not leak it
+    assert sorted(target.secret_values()) == ["dTpwdy0y", "key-3", "pw-2", "tok-1"]
+    # an entry without a scheme takes the base URL's, without a port the scheme's default
+    assert target.origins() == {"http://other.test", "http://127.0.0.1:8000"}
 
 
 # -- saved blocks through the real Prefect API ---------------------------------------
@@ -203,10 +205,11 @@ def test_target_api_save_load_resolve_round_trip() -> None:
     loaded = TargetAPI.load(name)
     assert loaded.base_url == "http://127.0.0.1:8999" and loaded.timeout == 3.0
     assert loaded.headers == {"Accept": "application/json"}
-    assert sorted(loaded.secret_values()) == ["pw-saved", "tok-saved"]
+    basic = loaded.auth_profiles["ops"].headers()["Authorization"].split()[1]
+    assert sorted(loaded.secret_values()) == sorted([basic, "pw-saved", "tok-saved"])
     assert loaded.auth_profiles["admin"].headers() == {"Authorization": "Bearer tok-saved"}
     _assert_no_secret(loaded.model_dump(mode="json"), "tok-saved", "pw-saved")
 
     resolved = TargetAPI.resolve(name, timeout=1.5)
     assert resolved.timeout == 1.5
-    assert sorted(resolved.secret_values()) == ["pw-saved", "tok-saved"]
+    assert sorted(resolved.secret_values()) == sorted([basic, "pw-saved", "tok-saved"])

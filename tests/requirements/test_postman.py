@@ -32,15 +32,17 @@ def test_the_example_collection() -> None:
     by_title = {r.title: r for r in result.requirements}
     assert list(by_title) == ["Health", "Create user", "Get user", "Rename user", "Delete user", "Users are paged"]
     assert {r.group for r in result.requirements} == {"Demo API (Postman)", "Users"}
-    assert all(r.kind == "postman" and r.variables == {"token": "demo-token"} for r in result.requirements)
+    # the collection variable "token" is a credential: supplied at run time, never written
+    assert all(r.kind == "postman" and r.variables == {} for r in result.requirements)
 
     health = by_title["Health"].rows[0]
-    assert health.path == "/health" and health.headers == {}  # noauth overrides the collection's bearer
+    assert health.path == "/health" and health.headers == {} and health.auth is None  # noauth overrides
     assert health.expected_status == [200]
     assert [(c.path, c.op, c.value) for c in health.checks] == [("$.status", "==", "ok")]
 
     create = by_title["Create user"].rows[0]
-    assert create.headers == {"Authorization": "Bearer ${token}"}  # inherited auth, Content-Type dropped
+    # inherited bearer auth -> a named profile, never the token; Content-Type dropped
+    assert create.headers == {} and create.auth == "postman-bearer"
     assert create.body["email"] == "dana-${uuid}@example.com"  # {{$guid}} -> ${uuid}
     assert [s.name for s in create.saves] == ["userId"]
     assert create.then == ['the response header "Location" should contain ""']

@@ -18,6 +18,7 @@ from examples.demo_api.server import start_demo_api
 from tasks.execution.runner import execute_features
 from tasks.requirements import read_requirements
 from tasks.requirements.postman import read_postman
+from tasks.requirements.postman_auth import postman_credentials
 from tasks.scenarios.generate import generate_features
 from tasks.scenarios.postman_export import SCHEMA_URL, export_features, js_accessor
 from tasks.settings import project_root
@@ -58,7 +59,11 @@ def test_import_execute_export_import(tmp_path: Path, demo_api: TargetAPI) -> No
     imported = read_postman(EXAMPLE)
     first = generate_features(imported.requirements, tmp_path / "first")
     assert first.ungenerated == [] and len(first.untranslated_lines) == 2
-    run = execute_features([Path(f.path) for f in first.files], demo_api)
+    # the collection's bearer token is named in the features and supplied from the collection at run time
+    assert not any("demo-token" in Path(f.path).read_text() for f in first.files)
+    target = postman_credentials(EXAMPLE).apply(demo_api)
+    assert target.auth_profiles["postman-bearer"].headers() == {"Authorization": "Bearer demo-token"}
+    run = execute_features([Path(f.path) for f in first.files], target)
     assert run.ok and run.totals.scenarios == 6, [(s.name, s.error) for s in run.scenarios if s.status != "passed"]
 
     exported = export_features([Path(f.path) for f in first.files], name="Round trip", base_url=demo_api.base_url)
@@ -82,7 +87,7 @@ def test_import_execute_export_import(tmp_path: Path, demo_api: TargetAPI) -> No
     assert again.errors == [] and again.untranslated == 0
     second = generate_features(again.requirements, tmp_path / "second")
     assert scenarios_of([f.path for f in second.files]) == scenarios_of([f.path for f in first.files])
-    assert execute_features([Path(f.path) for f in second.files], demo_api).ok
+    assert execute_features([Path(f.path) for f in second.files], target).ok
 
 
 def test_steps_postman_cannot_express_are_counted(tmp_path: Path) -> None:
