@@ -4,22 +4,24 @@ Importing Prefect and the pipelines costs about 3 s per command on a 2-core
 machine, more than generating a million rows. So `qaflow server up` also starts
 this runner (`python -m flows.warm`): it imports them once and waits on a Unix
 socket. `qaflow mockdata|rag|bdd|demo ...` connects, hands over its arguments,
-working directory, environment and its stdin/stdout/stderr (SCM_RIGHTS), and the
-runner forks. The child *is* that command from then on: it writes straight to the
-user's terminal, runs the flow against the same Prefect API, and reports its exit
-status; the client forwards Ctrl-C and other signals to it.
+working directory, environment, umask and resource limits and its
+stdin/stdout/stderr (SCM_RIGHTS), and the runner forks. The child *is* that
+command from then on: it writes straight to the user's terminal, runs the flow
+against the same Prefect API, and reports its exit status; the client forwards
+Ctrl-C and other signals to it.
 
 It is a shortcut, never a requirement: without a runner, or when it refuses (another
-interpreter, qaflow's code changed on disk, a preloaded module started a thread), the
-command runs in its own process exactly as before. The socket lives in Linux's
-abstract namespace (no file to go stale), is named after the user and QAFLOW_HOME,
-and the runner serves only its own user (SO_PEERCRED).
+interpreter, qaflow's code changed on disk, limits it cannot give), the command runs
+in its own process exactly as before. Who may be on either end of the socket is
+flows.warm_socket's job: a file in a 0700 folder of QAFLOW_HOME, the listener's
+uid and pid checked before a byte is sent, the client's uid checked by the runner.
+The runner reads requests without blocking (one loop, no threads: it forks), so
+idle connections cannot hold up a real command.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -29,12 +31,21 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from flows import warm_socket
+
 WARM_COMMANDS = frozenset({"mockdata", "rag", "bdd", "demo"})
 # Long-running: nothing to gain from a quick start, and `rag watch` sets up its own
 # process (malloc arenas capped before anything is imported, see flows/cli/rag.py).
 COLD_COMMANDS = frozenset({("rag", "watch")})
-PROTOCOL = 1
+PROTOCOL = 2
 _HEADER = struct.Struct("!I")
+MAX_REQUEST = 16 << 20  # bytes of JSON: an environment is a few kB
+REQUEST_DEADLINE = 10.0  # seconds a connection may take to send its request before it is dropped
+MAX_PENDING = 512  # connections still sending their request; more are closed at once
+# The caller's limits the command takes (RLIMIT_*): every one Linux has that Python names.
+RLIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_LOCKS",
+           "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS",
+           "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK")
 # Imported once by the runner. Nothing here may start a thread: the runner forks.
 PRELOAD = (
     "flows.cli", "flows.mockdata", "flows.bdd", "flows.rag", "numpy", "pyarrow.parquet", "pyarrow.compute",
@@ -52,12 +63,6 @@ def home_path() -> str:
     return os.path.realpath(os.path.expanduser(raw))
 
 
-def address(home: str | None = None) -> str:
-    """The runner's abstract socket name for this user and QAFLOW_HOME."""
-    digest = hashlib.sha256(f"{os.getuid()}:{home or home_path()}".encode()).hexdigest()[:24]
-    return f"\0qaflow-warm-{digest}"
-
-
 def wanted(argv: list[str]) -> bool:
     """Whether `qaflow ARGV` runs pipelines (worth a warm start) and a runner may exist here."""
     if os.environ.get("QAFLOW_WARM", "1") == "0" or not sys.platform.startswith("linux"):
@@ -70,20 +75,26 @@ def wanted(argv: list[str]) -> bool:
 def run_warm(argv: list[str], timeout: float = 2.0) -> int | None:
     """Run `qaflow ARGV` in the warm runner: its exit status, or None when it cannot (run it here then).
 
-    None only when the command surely did not start (no runner, or it refused):
-    once the runner may have forked it, a failure is reported, never run twice.
+    None only when the command surely did not start (no runner, one that is not
+    this user's, or it refused): once the runner may have forked it, a failure is
+    reported as a non-zero status, never run twice and never as 0.
     """
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        found = warm_socket.connect(home_path(), timeout)
+    except warm_socket.Untrusted as exc:
+        print(f"qaflow: not using the warm runner: {exc}", file=sys.stderr)
+        return None
+    if found is None:
+        return None
+    sock, _ = found
     try:
         try:
-            sock.settimeout(timeout)
-            sock.connect(address())
-            payload = json.dumps({"protocol": PROTOCOL, "python": _python(), "argv": argv,
-                                  "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+            payload = json.dumps({"protocol": PROTOCOL, "python": _python(), "argv": argv, "cwd": os.getcwd(),
+                                  "env": dict(os.environ), "umask": _umask(), "rlimits": _rlimits()}).encode()
             socket.send_fds(sock, [_HEADER.pack(len(payload))], [0, 1, 2])
             sock.sendall(payload)
         except OSError:
-            return None
+            return None  # the runner has not got the whole request: nothing was started
         sock.settimeout(60)  # the runner answers at once: a refusal, or the forked command's pid
         replies = sock.makefile("rb")
         try:
@@ -92,10 +103,14 @@ def run_warm(argv: list[str], timeout: float = 2.0) -> int | None:
             print(f"qaflow: no answer from the warm runner ({exc}); see QAFLOW_HOME/server/warm.log",
                   file=sys.stderr)
             return 1
-        if started is None or "pid" not in started:
+        if started is None or "refused" in started:
             return None  # refused (or gone) before anything was forked
+        if type(started.get("pid")) is not int:
+            print(f"qaflow: the warm runner answered {started!r}; see QAFLOW_HOME/server/warm.log",
+                  file=sys.stderr)
+            return 1
         sock.settimeout(None)  # the command runs as long as it needs
-        return _wait(replies, int(started["pid"]))
+        return _wait(replies, started["pid"])
     finally:
         sock.close()
 
@@ -103,6 +118,20 @@ def run_warm(argv: list[str], timeout: float = 2.0) -> int | None:
 def _python() -> list[str]:
     """Which environment a process runs in (python and python3 of one venv are the same)."""
     return [sys.prefix, sys.version]
+
+
+def _umask() -> int:
+    """This process's umask (reading it means setting it: the client has no other threads)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _rlimits() -> dict[str, list[int]]:
+    """This process's resource limits, (soft, hard) by RLIMIT_ name."""
+    import resource
+
+    return {name: list(resource.getrlimit(getattr(resource, name))) for name in RLIMITS if hasattr(resource, name)}
 
 
 def _wait(replies, pid: int) -> int:
@@ -121,16 +150,22 @@ def _wait(replies, pid: int) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if done is None or "exit" not in done:
+    code = done.get("exit") if isinstance(done, dict) else None
+    if type(code) is not int or not 0 <= code <= 255:  # 256 would reach the shell as 0
         print("qaflow: the warm process ended without an exit status (see QAFLOW_HOME/server/warm.log)",
               file=sys.stderr)
         return 1
-    return int(done["exit"])
+    return code
 
 
 def _reply(replies) -> dict | None:
     line = replies.readline()
-    return json.loads(line) if line else None
+    if not line:
+        return None
+    reply = json.loads(line)
+    if not isinstance(reply, dict):
+        raise ValueError(f"not a JSON object: {line[:80]!r}")
+    return reply
 
 
 # ------------------------------------------------------------------ runner side
@@ -143,70 +178,246 @@ def serve() -> None:
 
     from flows.prefect_api import configure_api
 
+    try:
+        place = warm_socket.Place(home_path())  # first: a second runner stops here, before 3 s of imports
+    except (warm_socket.AlreadyRunning, warm_socket.Untrusted) as exc:
+        raise SystemExit(f"qaflow warm runner: {exc}") from None
     configure_api()  # before Prefect reads its settings: the same API the commands will use
     for name in PRELOAD:
         importlib.import_module(name)
     prepared = _prepare_settings()
     if threading.active_count() != 1:
         raise SystemExit(f"qaflow warm runner: preloading started threads {threading.enumerate()}; not forking")
-    stamps = _source_stamps()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        listener.bind(address())
-    except OSError as exc:
-        raise SystemExit(f"qaflow warm runner: {exc} (one is already running for {home_path()})") from None
-    listener.listen(16)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
-    _pid_file().write_text(str(os.getpid()))
-    _log(f"ready: pid {os.getpid()}, QAFLOW_HOME {home_path()}")
-    while True:
-        conn, _ = listener.accept()
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        _Runner(place, prepared).run()
+    finally:
+        place.close()
+
+
+def _stop(_signum: int, _frame) -> None:
+    raise SystemExit(0)  # unwinds serve(): the socket and pid file go
+
+
+class _Pending:
+    """A connection still sending its request, read without blocking as its bytes arrive."""
+
+    def __init__(self, conn: socket.socket, deadline: float) -> None:
+        self.conn, self.deadline = conn, deadline
+        self.header, self.fds, self.body, self.size = b"", [], bytearray(), -1
+
+    def read(self) -> bool:
+        """Take what has arrived; True once the request is whole. EOFError if the client left."""
         try:
-            _handle(conn, listener, stamps, prepared)
+            if self.size < 0:
+                # close-on-exec: a re-exec of the runner must not keep a client's terminal open
+                data, fds, flags, _ = socket.recv_fds(self.conn, _HEADER.size - len(self.header), 3,
+                                                      socket.MSG_CMSG_CLOEXEC)
+                self.fds.extend(fds)
+                if flags & socket.MSG_CTRUNC:
+                    raise ValueError("more descriptors than stdin, stdout and stderr")
+                if not data:
+                    raise EOFError
+                self.header += data
+                if len(self.header) < _HEADER.size:
+                    return False
+                self.size = _HEADER.unpack(self.header)[0]
+                if self.size > MAX_REQUEST:
+                    raise ValueError(f"a request of {self.size} bytes")
+            while len(self.body) < self.size:
+                chunk = self.conn.recv(min(self.size - len(self.body), 1 << 16))
+                if not chunk:
+                    raise EOFError
+                self.body += chunk
+        except BlockingIOError:
+            return False
+        return True
+
+    def close(self) -> None:
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.fds = []
+        self.conn.close()
+
+
+class _Runner:
+    """One loop, no threads (it forks): accept, read requests as they come, fork the complete ones.
+
+    Nothing blocks on one connection: an idle or slow one is dropped after
+    REQUEST_DEADLINE seconds while the others are served.
+    """
+
+    def __init__(self, place: warm_socket.Place, prepared: _Prepared) -> None:
+        import selectors
+
+        self.place, self.prepared, self.stamps = place, prepared, _source_stamps()
+        self.listener = place.listen()
+        self.listener.setblocking(False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ)
+        self.pending: dict[socket.socket, _Pending] = {}
+
+    def run(self) -> None:
+        import time
+
+        _log(f"ready: pid {os.getpid()}, QAFLOW_HOME {home_path()}")
+        while True:
+            deadline = min((p.deadline for p in self.pending.values()), default=None)
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            for key, _ in self.selector.select(wait):
+                if key.fileobj is self.listener:
+                    self._accept(time.monotonic() + REQUEST_DEADLINE)
+                else:
+                    self._progress(key.data)
+            now = time.monotonic()
+            for late in [p for p in self.pending.values() if p.deadline <= now]:
+                _log("dropped a connection that sent no whole request within "
+                     f"{REQUEST_DEADLINE:.0f} s")
+                self._drop(late)
+
+    def _accept(self, deadline: float) -> None:
+        import selectors
+
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of descriptors: serve the ones already here
+                _log(f"accept failed: {exc}")
+                return
+            _, uid = warm_socket.peer(conn)
+            if uid != os.getuid() or len(self.pending) >= MAX_PENDING:
+                _log(f"refused a connection from uid {uid}" if uid != os.getuid() else "too many connections")
+                conn.close()
+                continue
+            conn.setblocking(False)
+            self.pending[conn] = pending = _Pending(conn, deadline)
+            self.selector.register(conn, selectors.EVENT_READ, pending)
+
+    def _drop(self, pending: _Pending) -> None:
+        self.selector.unregister(pending.conn)
+        del self.pending[pending.conn]
+        pending.close()
+
+    def _progress(self, pending: _Pending) -> None:
+        try:
+            if not pending.read():
+                return
+        except EOFError:  # a probe (`running_pid`) or a client that left
+            return self._drop(pending)
+        except (OSError, ValueError) as exc:
+            _log(f"bad request: {exc}")
+            with contextlib.suppress(OSError):
+                _refuse(pending.conn, f"malformed request: {exc}")
+            return self._drop(pending)
+        self.selector.unregister(pending.conn)
+        del self.pending[pending.conn]
+        try:
+            pending.conn.setblocking(True)
+            pending.conn.settimeout(5)
+            self._start(pending)
         except Exception as exc:  # a bad request must not end the runner
             _log(f"request failed: {exc!r}")
         finally:
-            conn.close()
+            pending.close()  # the parent's copies (a child has its own)
 
-
-def _handle(conn: socket.socket, listener: socket.socket, stamps: dict[str, int], prepared: _Prepared) -> None:
-    conn.settimeout(5)
-    _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
-    # close-on-exec: a re-exec of the runner must not keep the client's terminal open
-    header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3, socket.MSG_CMSG_CLOEXEC)
-    try:
-        if not header:
-            return  # a probe (`running_pid`): connected and left
-        if uid != os.getuid():
-            return _refuse(conn, f"uid {uid} is not this runner's user")
-        if len(header) != _HEADER.size or len(fds) != 3:
-            return _refuse(conn, "malformed request")
-        request = json.loads(_receive(conn, _HEADER.unpack(header)[0]))
-        if request.get("protocol") != PROTOCOL or request.get("python") != _python():
+    def _start(self, pending: _Pending) -> None:
+        conn = pending.conn
+        if len(pending.fds) != 3:
+            return _refuse(conn, "malformed request: no stdin, stdout and stderr")
+        try:
+            request = json.loads(pending.body)
+        except ValueError as exc:
+            return _refuse(conn, f"malformed request: {exc}")
+        if not isinstance(request, dict) or request.get("protocol") != PROTOCOL or request.get("python") != _python():
             return _refuse(conn, "another qaflow, interpreter or environment")
-        if _source_stamps() != stamps:
+        problem = _malformed(request)
+        if problem:
+            return _refuse(conn, f"malformed request: {problem}")
+        if _source_stamps() != self.stamps:
             _refuse(conn, "qaflow's code changed on disk")
             _log("code changed: restarting with the new code")
-            for fd in fds:
-                os.close(fd)
-            os.execv(sys.executable, [sys.executable, "-m", "flows.warm"])
-        pid = os.fork()
+            pending.close()
+            os.execv(sys.executable, [sys.executable, "-m", "flows.warm"])  # descriptors are close-on-exec
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            return _refuse(conn, f"could not fork: {exc}")
         if pid == 0:
             try:
-                _child(conn, listener, fds, request, prepared)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                self._leave(pending)
+                _child(conn, pending.fds, request, self.prepared)
             finally:
                 os._exit(70)  # only reached if the child's set-up itself failed
         _log(f"pid {pid}: qaflow {' '.join(request['argv'])} (cwd {request['cwd']})")
-    finally:
-        for fd in fds:
-            os.close(fd)  # the parent's copies (a child has its own)
+
+    def _leave(self, mine: _Pending) -> None:
+        """In a forked command: let go of everything of the runner's but its own connection."""
+        self.selector.close()
+        self.listener.close()
+        for other in self.pending.values():
+            other.close()
+        self.place.close(remove=False)  # or the command would hold the runner's lock
 
 
-def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request: dict, prepared: _Prepared) -> None:
-    """Become the client's command: its terminal, directory, environment and arguments."""
-    listener.close()
+def _malformed(request: dict) -> str | None:
+    """What is wrong with a request's fields, or None."""
+    argv, env, cwd = request.get("argv"), request.get("env"), request.get("cwd")
+    umask, rlimits = request.get("umask"), request.get("rlimits")
+    if not isinstance(argv, list) or not all(isinstance(arg, str) for arg in argv):
+        return "argv"
+    if not isinstance(cwd, str) or not isinstance(env, dict):
+        return "cwd or env"
+    if not all(isinstance(k, str) and isinstance(v, str) and k and "=" not in k and "\0" not in k + v
+               for k, v in env.items()):
+        return "env"
+    if type(umask) is not int or not 0 <= umask <= 0o777:
+        return "umask"
+    if not isinstance(rlimits, dict) or not all(
+            name in RLIMITS and isinstance(pair, list) and len(pair) == 2 and all(type(x) is int for x in pair)
+            for name, pair in rlimits.items()):
+        return "rlimits"
+    return None
+
+
+def _take_over(request: dict) -> None:
+    """The caller's umask, resource limits, directory, environment and time zone, for this process.
+
+    Raises if one cannot be had (a hard limit above the runner's): the command
+    has not started, so the caller runs it itself, with its own.
+    """
+    import resource
+    import time
+
+    os.umask(request["umask"])
+    for name, (soft, hard) in request["rlimits"].items():
+        which = getattr(resource, name)
+        if resource.getrlimit(which) != (soft, hard):
+            try:
+                resource.setrlimit(which, (soft, hard))
+            except (OSError, ValueError) as exc:
+                raise RuntimeError(f"cannot set {name} to {soft}/{hard}: {exc}") from None
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    time.tzset()  # TZ came with the environment; C's localtime reads it only here
+
+
+def _child(conn: socket.socket, fds: list[int], request: dict, prepared: _Prepared) -> None:
+    """Become the client's command: its limits, terminal, directory, environment and arguments."""
+    try:
+        _take_over(request)
+    except Exception as exc:  # nothing has run: the caller runs the command itself, with its own
+        _log(f"pid {os.getpid()}: refused: {exc}")  # stdout is still the runner's log here
+        with contextlib.suppress(OSError):
+            _refuse(conn, str(exc))
+        os._exit(0)
     conn.settimeout(None)
-    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")  # first: the client now waits for it
+    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")  # the client now waits for the status
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess needs to wait for its children
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for target, fd in enumerate(fds):
@@ -216,16 +427,17 @@ def _child(conn: socket.socket, listener: socket.socket, fds: list[int], request
             os.close(fd)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=stream.isatty())
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
     sys.argv = ["qaflow", *request["argv"]]
     _refresh_settings(prepared)
     _interrupt_when_gone(conn)
 
     from flows.cli import run_app, shut_down
 
-    code = run_app(request["argv"])
+    try:
+        code = run_app(request["argv"])
+    except KeyboardInterrupt:
+        code = 130
+    code = code if 0 <= code <= 255 else 1  # os._exit(256) would reach the caller as 0
     shut_down()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the client leaves once it has the status
     try:
@@ -314,17 +526,6 @@ def _refuse(conn: socket.socket, reason: str) -> None:
     conn.sendall(json.dumps({"refused": reason}).encode() + b"\n")
 
 
-def _receive(conn: socket.socket, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = conn.recv(min(left, 1 << 16))
-        if not chunk:
-            raise ConnectionError("client went away mid-request")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def _source_stamps() -> dict[str, int]:
     """Modification times of the qaflow modules this process has loaded."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -339,12 +540,6 @@ def _source_stamps() -> dict[str, int]:
     return stamps
 
 
-def _pid_file() -> Path:
-    folder = Path(home_path()) / "server"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "warm.pid"
-
-
 def _log(line: str) -> None:
     import time
 
@@ -352,20 +547,15 @@ def _log(line: str) -> None:
 
 
 def running_pid() -> int | None:
-    """The runner's pid for this QAFLOW_HOME when it is up and answering."""
+    """The runner's pid for this QAFLOW_HOME when it is up, answering and this user's."""
     try:
-        pid = int((Path(home_path()) / "server" / "warm.pid").read_text())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
+        found = warm_socket.connect(home_path(), timeout=1.0)
+    except warm_socket.Untrusted:
         return None
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.settimeout(1)
-        probe.connect(address())
-    except OSError:
+    if found is None:
         return None
-    finally:
-        probe.close()
+    probe, pid = found
+    probe.close()  # connected and left: the runner drops it
     return pid
 
 
