@@ -4,7 +4,8 @@
 OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, LM Studio) works by
 pointing `base_url` at it. `complete_json(messages, Model)` (blocks/llm_client.py)
 asks it for JSON that the pydantic `Model` validates, with structured output,
-repair, retries and a disk cache; `usage_totals()` (blocks/llm_usage.py) is the
+repair, retries, a circuit breaker (`reset_circuits()` at the start of a run)
+and a disk cache; `usage_totals()` (blocks/llm_usage.py) is the
 process-wide token ledger a flow snapshots before and after to report its cost.
 """
 
@@ -13,9 +14,9 @@ from __future__ import annotations
 import os
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
-from blocks.base import QaflowBlock
+from blocks.base import QaflowBlock, refuse_url_credentials
 from tasks.settings import settings
 
 
@@ -37,6 +38,11 @@ class LLMEndpoint(QaflowBlock):
     temperature: float = Field(default=0.0, ge=0, le=2)
     timeout: float = Field(default=60.0, gt=0, description="Seconds per request.")
     max_retries: int = Field(default=4, ge=0, description="Retries on timeouts, 429 and 5xx.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_key_in_base_url(cls, url: str | None) -> str | None:
+        return refuse_url_credentials(url, "put the key in api_key, where it is a masked secret")
 
     @classmethod
     def from_env(cls) -> Self:
@@ -69,9 +75,11 @@ from blocks.llm_client import (  # noqa: E402
     LLMInvalidAnswer,
     LLMRequestError,
     LLMUnavailable,
+    circuit_open,
     complete_json,
+    reset_circuits,
 )
-from blocks.llm_usage import LLMUsage, usage_totals  # noqa: E402
+from blocks.llm_usage import LLMUsage, usage_scope, usage_totals  # noqa: E402
 
 __all__ = [
     "LLMEndpoint",
@@ -80,6 +88,9 @@ __all__ = [
     "LLMRequestError",
     "LLMUnavailable",
     "LLMUsage",
+    "circuit_open",
     "complete_json",
+    "reset_circuits",
+    "usage_scope",
     "usage_totals",
 ]

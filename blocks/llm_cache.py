@@ -1,10 +1,13 @@
 """The LLM answer cache on disk, so that a re-run makes no call.
 
-Key: sha256 of the canonical JSON of (model, messages, the answer schema's JSON
-schema). The endpoint's URL and temperature are deliberately not part of it: the
-same model asked the same thing with the same schema is the same answer, whether
-it is served by vLLM or Ollama. Only validated answers are written, so failures
-are never cached. Files are written to a temporary name and renamed, so a run
+Key: sha256 of the canonical JSON of what gives an answer its meaning: the
+model, the endpoint kind (the provider), the prompt (the messages), the answer
+schema (its JSON schema, plus `FORMAT`, bumped when an entry's meaning changes)
+and the temperature. The endpoint's URL is deliberately not part of it: the same
+model asked the same thing is the same answer whether vLLM or Ollama serves it.
+Prompts never carry a local path, so the same document read from another folder
+or by another spelling of its path has the same key. Only answers that validated
+(schema and the caller's own checks) are written, so failures are never cached. Files are written to a temporary name and renamed, so a run
 killed mid-write leaves no half-written entry. Entries live under
 QAFLOW_HOME/llm-cache/<2 hex>/<key>.json; delete the folder to forget them.
 """
@@ -25,10 +28,22 @@ from tasks.settings import state_dir
 log = logging.getLogger(__name__)
 
 
-def cache_key(model: str, messages: list[dict], json_schema: dict) -> str:
-    """sha256 hex of the canonical JSON of the three inputs."""
+# The version of the entries' meaning: bump it to forget every cached answer at once.
+FORMAT = 2
+
+
+def cache_key(
+    model: str,
+    messages: list[dict],
+    json_schema: dict,
+    *,
+    kind: str = "openai-compatible",
+    temperature: float = 0.0,
+) -> str:
+    """sha256 hex of the canonical JSON of (model, endpoint kind, messages, schema, temperature)."""
     canonical = json.dumps(
-        {"model": model, "messages": messages, "schema": json_schema},
+        {"format": FORMAT, "model": model, "kind": kind, "messages": messages, "schema": json_schema,
+         "temperature": float(temperature)},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -12,9 +12,23 @@ retries, caching and token accounting are done once and the same way:
 - Timeouts, connection errors, 429 and 5xx are retried with exponential backoff
   and jitter (the openai client's own retries are off so that there is one policy
   and every retry is logged with its reason); a small Retry-After is honoured.
-- Validated answers are cached on disk (`blocks.llm_cache`); a hit makes no call.
-- Tokens, calls, cache hits, repairs and retries go to the process-wide ledger
-  (`blocks.llm_usage.usage_totals`).
+- A caller's own check (`check=`: e.g. "every step binds to the catalogue") runs
+  on every answer that validates; its problems go back for repair like schema
+  errors do.
+- Only answers that pass both are cached on disk (`blocks.llm_cache`), under the
+  key of the original messages; a hit makes no call. `use_cache=False` re-asks
+  (and still stores the fresh answer).
+- Circuit breaker: once an endpoint has failed for good in this process (retries
+  exhausted, or refused: 401/403/404, a 5xx after the retries), the following
+  calls to it fail at once with the first reason, said once in the log;
+  `reset_circuits()` (called at the start of each run) closes them again, and an
+  open circuit closes by itself after `CIRCUIT_OPEN_S` (for long-lived worker
+  processes). A 400 about one request (too long, bad field) does not open it.
+- At most `MAX_IN_FLIGHT` requests are in flight per endpoint in a process, so
+  callers may ask from many threads and the endpoint's rate limits are respected
+  (a 429 is still retried after its Retry-After).
+- Tokens, calls, cache hits, repairs, retries and failures go to the process-wide
+  ledger (`blocks.llm_usage`).
 
 Errors name the endpoint (`LLMEndpoint.describe()`), never the key.
 """
@@ -28,6 +42,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -62,7 +77,15 @@ class LLMRequestError(LLMError):
 
 
 class LLMInvalidAnswer(LLMError):
-    """The answers did not validate against the schema, repairs included."""
+    """The answers did not validate against the schema, repairs included.
+
+    `answer` is the last answer that validated against the schema but not the
+    caller's `check` (None when none did): callers may keep its good parts.
+    It is never cached."""
+
+    def __init__(self, message: str, answer: BaseModel | None = None):
+        super().__init__(message)
+        self.answer = answer
 
 
 @dataclass
@@ -102,6 +125,50 @@ _mode_index: dict[tuple[str, str], int] = {}
 # Endpoints whose model refuses a set temperature (OpenAI's reasoning models): sent without it.
 _no_temperature: set[tuple[str, str]] = set()
 _mode_lock = threading.Lock()
+# Circuit breaker: endpoint (base_url, model) -> (why it is considered down, since when).
+_open_circuits: dict[tuple[str, str], tuple[str, float]] = {}
+CIRCUIT_OPEN_S = 300.0
+# HTTP statuses that are about one request, not the endpoint: they never open the circuit.
+_REQUEST_SPECIFIC = (400, 413, 422)
+# Requests in flight per endpoint per process.
+MAX_IN_FLIGHT = 4
+_in_flight: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+
+
+def _slot(endpoint: LLMEndpoint) -> threading.BoundedSemaphore:
+    with _mode_lock:
+        return _in_flight.setdefault(_ident(endpoint), threading.BoundedSemaphore(MAX_IN_FLIGHT))
+
+
+def reset_circuits() -> None:
+    """Forget which endpoints failed: called at the start of each run (flow or CLI command)."""
+    with _mode_lock:
+        _open_circuits.clear()
+
+
+def circuit_open(endpoint: LLMEndpoint) -> str | None:
+    """Why `endpoint` is not asked any more in this run, or None while it is."""
+    with _mode_lock:
+        entry = _open_circuits.get(_ident(endpoint))
+        if entry is None:
+            return None
+        if time.monotonic() - entry[1] > CIRCUIT_OPEN_S:
+            del _open_circuits[_ident(endpoint)]
+            return None
+        return entry[0]
+
+
+def _ident(endpoint: LLMEndpoint) -> tuple[str, str]:
+    return (endpoint.base_url or DEFAULT_BASE_URL, endpoint.model)
+
+
+def _trip(endpoint: LLMEndpoint, reason: str, logger: logging.Logger | logging.LoggerAdapter) -> None:
+    with _mode_lock:
+        first = _ident(endpoint) not in _open_circuits
+        _open_circuits.setdefault(_ident(endpoint), (reason, time.monotonic()))
+    if first:
+        logger.error("LLM endpoint %s is unavailable (%s); not calling it again in this run",
+                     endpoint.describe(), reason)
 
 INSTRUCTION = (
     "Answer with one JSON object and nothing else (no prose, no code fences). "
@@ -120,6 +187,7 @@ def complete_json(
     endpoint: LLMEndpoint | None = None,
     repair_attempts: int = 2,
     use_cache: bool = True,
+    check: Callable[[T], list[str]] | None = None,
 ) -> T:
     """Ask `endpoint` (default: the resolved `LLMEndpoint` block) for an instance of `schema`.
 
@@ -127,9 +195,11 @@ def complete_json(
     `LLMUnavailable` for the offline provider (callers check `endpoint.offline`
     first and fall back to their deterministic path), `LLMRequestError` when the
     endpoint cannot be reached after `endpoint.max_retries` retries or refuses
-    the request, `LLMInvalidAnswer` when no answer validates after
-    `repair_attempts` repairs. With `use_cache=False` the cache is not read, but
-    a fresh valid answer still replaces the cached one.
+    the request (or failed earlier in this run: the circuit is open),
+    `LLMInvalidAnswer` when no answer validates after `repair_attempts` repairs.
+    `check(answer)` returns the problems of an answer the schema accepted
+    (empty: accepted); they are repaired the same way. With `use_cache=False`
+    the cache is not read, but a fresh valid answer still replaces the cached one.
 
     Usage is recorded in the process-wide ledger: to show a flow's LLM cost,
     take `usage_totals()` before and after and report the difference
@@ -146,26 +216,44 @@ def complete_json(
         )
     logger = _logger()
     json_schema = schema.model_json_schema()
-    key = llm_cache.cache_key(endpoint.model, messages, json_schema)
+    key = llm_cache.cache_key(endpoint.model, messages, json_schema, kind=endpoint.provider,
+                              temperature=endpoint.temperature)
     if use_cache:
         cached = llm_cache.load(key)
         if cached is not None:
             try:
                 answer = schema.model_validate(cached)
+                stale = check(answer) if check is not None else []
             except ValidationError:
-                logger.warning("cached LLM answer %s no longer validates; asking again", key[:12])
+                stale = ["no longer validates"]
+            if stale:
+                logger.warning("cached LLM answer %s no longer passes (%s); asking again", key[:12],
+                               _one_line("; ".join(stale), 120))
             else:
                 record(cache_hits=1)
                 logger.debug("LLM cache hit %s (%s)", key[:12], schema.__name__)
                 return answer
 
+    down = circuit_open(endpoint)
+    if down is not None:
+        record(failures=1)
+        raise LLMRequestError(f"LLM endpoint {endpoint.describe()} not asked: it failed earlier in this run ({down})")
+
     repair_attempts = max(0, repair_attempts)
     conversation = [dict(m) for m in messages]
     problems = ""
+    partial: T | None = None
     for attempt in range(repair_attempts + 1):
-        content, finish_reason = _ask(endpoint, conversation, schema.__name__, json_schema, logger)
+        try:
+            content, finish_reason = _ask(endpoint, conversation, schema.__name__, json_schema, logger)
+        except LLMRequestError:
+            record(failures=1)
+            raise
         try:
             answer = _parse(content, finish_reason, schema)
+            if check is not None and (failed := check(answer)):
+                partial = answer
+                raise _CheckFailed("\n".join(f"- {p}" for p in failed)[:2000])
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             problems = _problems(exc)
             if attempt == repair_attempts:
@@ -195,8 +283,13 @@ def complete_json(
     record(failures=1)
     raise LLMInvalidAnswer(
         f"{endpoint.describe()} gave no valid {schema.__name__} after {repair_attempts} "
-        f"repair attempt(s): {_redact(_one_line(problems), endpoint)}"
+        f"repair attempt(s): {_redact(_one_line(problems), endpoint)}",
+        answer=partial,
     )
+
+
+class _CheckFailed(ValueError):
+    """The answer validated against the schema but not the caller's check; the text is the problems."""
 
 
 # -- one answer: format fallback and retries ----------------------------------------
@@ -214,7 +307,7 @@ def _ask(
     import openai
 
     client = _client(endpoint.base_url or DEFAULT_BASE_URL, _key(endpoint), endpoint.timeout)
-    ident = (endpoint.base_url or DEFAULT_BASE_URL, endpoint.model)
+    ident = _ident(endpoint)
     while True:
         with _mode_lock:
             index = _mode_index.get(ident, 0)
@@ -248,11 +341,10 @@ def _ask(
                     MODES[index + 1],
                 )
                 continue
-            raise _refused(exc, endpoint) from None
+            raise _refused(exc, endpoint, logger) from None
         except openai.APIStatusError as exc:
-            raise _refused(exc, endpoint) from None
+            raise _refused(exc, endpoint, logger) from None
         except openai.OpenAIError as exc:  # malformed responses and the like
-            record(failures=1)
             raise LLMRequestError(
                 f"LLM request to {endpoint.describe()} failed: "
                 f"{type(exc).__name__}: {_redact(_one_line(str(exc)), endpoint)}"
@@ -282,7 +374,11 @@ def _with_retries(
     for attempt in range(attempts):
         retry_after: float | None = None
         try:
-            return client.chat.completions.create(**request)
+            with _slot(endpoint):
+                down = circuit_open(endpoint)
+                if down is not None:  # it went down while this request waited for a slot
+                    raise LLMRequestError(f"LLM endpoint {endpoint.describe()} not asked: {down}")
+                return client.chat.completions.create(**request)
         except openai.APIStatusError as exc:
             if not _retriable(exc.status_code):
                 raise
@@ -293,11 +389,14 @@ def _with_retries(
         except openai.APIConnectionError as exc:
             reason = f"connection error: {_redact(_one_line(str(exc.__cause__ or exc)), endpoint)}"
         if attempt + 1 >= attempts:
-            record(failures=1)
+            _trip(endpoint, f"failed after {attempts} attempt(s); last error: {reason}", logger)
             raise LLMRequestError(
                 f"LLM request to {endpoint.describe()} failed after {attempts} attempt(s); "
                 f"last error: {reason}"
             ) from None
+        down = circuit_open(endpoint)
+        if down is not None:  # another request gave up on this endpoint meanwhile
+            raise LLMRequestError(f"LLM endpoint {endpoint.describe()} not asked again: {down}") from None
         delay = BACKOFF.delay(attempt, retry_after)
         record(retries=1)
         logger.warning(
@@ -372,10 +471,13 @@ def _status_message(exc: openai.APIStatusError) -> str:
     return str(exc.message)
 
 
-def _refused(exc: openai.APIStatusError, endpoint: LLMEndpoint) -> LLMRequestError:
-    record(failures=1)
+def _refused(
+    exc: openai.APIStatusError, endpoint: LLMEndpoint, logger: logging.Logger | logging.LoggerAdapter
+) -> LLMRequestError:
     hint = " (check the api_key)" if exc.status_code in (401, 403) else ""
     message = _redact(_one_line(_status_message(exc)), endpoint)
+    if exc.status_code not in _REQUEST_SPECIFIC:
+        _trip(endpoint, f"HTTP {exc.status_code}{hint}: {message}", logger)
     return LLMRequestError(
         f"LLM request to {endpoint.describe()} was refused: HTTP {exc.status_code}{hint}: {message}"
     )
@@ -406,6 +508,8 @@ def _parse(content: str | None, finish_reason: str | None, schema: type[T]) -> T
 
 def _problems(exc: ValueError) -> str:
     """Validation errors as short lines an LLM can act on (capped)."""
+    if isinstance(exc, _CheckFailed):
+        return str(exc)
     if isinstance(exc, ValidationError):
         lines = []
         for error in exc.errors(include_url=False)[:20]:

@@ -10,11 +10,24 @@ after its work and shows the difference::
 
 The ledger is one per process (tasks on threads share it, so concurrent flows in
 one process see each other's calls in their difference); it is never reset.
+Where a caller needs the counts of its own work only (one requirement's
+generation, in a thread of its own), `with usage_scope() as mine:` collects what
+is recorded in that context as well (contextvars: a thread started with
+`contextvars.copy_context().run` inherits the scope).
+
+Counting rules: `calls` are HTTP requests that got an answer; a cache hit is a
+`cache_hit`, not a call; `repairs` are answers sent back for correction;
+`retries` are requests repeated after a transport error, a 429 or a 5xx;
+`failures` are `complete_json` calls that ended in an error (a call refused by
+the open circuit included).
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel
 
@@ -41,24 +54,42 @@ class LLMUsage(BaseModel):
         return LLMUsage(**{k: v - getattr(other, k) for k, v in self})
 
     def describe(self) -> str:
-        """One line for a flow summary."""
+        """One line for a terminal or a flow summary."""
         return (
-            f"{self.calls} LLM calls, {self.total_tokens} tokens "
+            f"{self.calls} LLM calls, {self.cache_hits} cache hits, {self.total_tokens} tokens "
             f"({self.prompt_tokens} prompt + {self.completion_tokens} completion), "
-            f"{self.cache_hits} cache hits, {self.repairs} repairs, {self.retries} retries"
-            + (f", {self.failures} failures" if self.failures else "")
+            f"{self.repairs} repairs, {self.retries} retries, {self.failures} failures"
         )
+
+    def numbers(self) -> dict[str, int]:
+        """The counts as a plain dict (summary JSON, artifacts, the HTML report)."""
+        return {**self.model_dump(), "total_tokens": self.total_tokens}
 
 
 _lock = threading.Lock()
 _totals = LLMUsage()
+_scopes: contextvars.ContextVar[tuple[list[LLMUsage], ...]] = contextvars.ContextVar("llm_usage_scopes", default=())
 
 
 def record(**counts: int) -> None:
-    """Add counts (field name -> increment) to the process-wide ledger."""
+    """Add counts (field name -> increment) to the process-wide ledger and the open scopes."""
     global _totals
+    increment = LLMUsage(**counts)
     with _lock:
-        _totals = _totals + LLMUsage(**counts)
+        _totals = _totals + increment
+        for scope in _scopes.get():
+            scope[0] = scope[0] + increment
+
+
+@contextmanager
+def usage_scope() -> Iterator[list[LLMUsage]]:
+    """Collect what is recorded in this context (and contexts copied from it) in `box[0]`."""
+    box = [LLMUsage()]
+    token = _scopes.set((*_scopes.get(), box))
+    try:
+        yield box
+    finally:
+        _scopes.reset(token)
 
 
 def usage_totals() -> LLMUsage:

@@ -2,10 +2,14 @@
 then the LLM (one call per schema) for what the rules could only guess, and the
 column type as the last resort.
 
-The LLM answers with registry names and parameters, validated against the
-registry; an unknown name goes back for repair (complete_json's loop) and is
-dropped if it stays wrong, keeping the heuristic choice. Every column ends up
-with a generator, and the plan records how each was chosen.
+The LLM answers with registry names and parameters, checked against the
+registry; an unknown name goes back for repair (complete_json's `check`). The
+answer is then taken column by column: every valid choice is kept, and only a
+column still invalid after the repairs keeps its heuristic ("fallback", with
+the reason). Only a fully valid answer is cached (by the LLM client, keyed by
+meaning); Prefect caches nothing here and does not retry on top of the
+client's own retries. Every column ends up with a generator, and the plan
+records how each was chosen.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ import re
 from typing import Any
 
 from prefect import task
-from prefect.cache_policies import INPUTS
-from prefect.tasks import exponential_backoff
-from pydantic import BaseModel, Field, field_validator
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
 
 from tasks.codegen.kernel import fit_composite_key
+from tasks.codegen.literals import check_plain
 from tasks.codegen.plan import ColumnPlan, MappingSummary, Plan, TablePlan
 from tasks.codegen.registry import Generator, get, registry
 from tasks.codegen.rules import (
@@ -227,18 +231,20 @@ class LLMColumn(BaseModel):
     generator: str = Field(description="A generator name from the registry.")
     params: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("generator")
-    @classmethod
-    def known_generator(cls, value: str) -> str:
-        if value not in registry():
-            raise ValueError(f"unknown generator {value!r}: use one of the registry names given")
-        return value
-
 
 class LLMMapping(BaseModel):
     """What the LLM returns: one entry per column it was asked about."""
 
     columns: list[LLMColumn]
+
+
+def unknown_generators(answer: LLMMapping) -> list[str]:
+    """The answer's problems to repair: generator names the registry does not have. Checked
+    per column (not by the model's validator), so one bad column never voids the others."""
+    known = registry()
+    return [f"columns.{i}.generator: unknown generator {c.generator!r} for {c.table}.{c.column}: "
+            "use one of the registry names given"
+            for i, c in enumerate(answer.columns) if c.generator not in known]
 
 
 SYSTEM = (
@@ -315,28 +321,50 @@ def apply_llm(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], answer: di
         current = plans[table_name][index]
         if current.how != "fallback":
             continue
+        if name not in registry():
+            notes.append(_keep_fallback(plans, table_name, index, f"LLM chose unknown generator {name!r}"))
+            continue
         gen = get(name)
         if not fits(gen, col) or name == "id.foreign_key":
             notes.append(f"{table_name}.{col_name}: LLM chose {name}, which does not fit a {col.type} "
                          f"column; kept {current.generator}")
+            _keep_fallback(plans, table_name, index, f"LLM choice {name} does not fit a {col.type} column")
             continue
         try:
             name, params, suffix, extra = constrain(table, col, name, dict(entry.get("params") or {}))
             plan = _column_plan(col, name, params, "llm", "; ".join(["chosen by the LLM", *extra]), suffix,
                                 single_key(table, col))
+            check_plain(plan.runtime(), "parameters")  # plain, finite data only (no inf/NaN from JSON)
             trial_run(plan, locale)
         except (MappingError, ValueError, TypeError, KeyError, OverflowError) as exc:
             notes.append(f"{table_name}.{col_name}: LLM choice {name} rejected ({exc}); kept {current.generator}")
+            _keep_fallback(plans, table_name, index, f"LLM choice {name} rejected ({exc})")
             continue
         plans[table_name][index] = plan
     return notes
 
 
-def ask_llm(messages: list[dict], endpoint: Any) -> dict:
-    """One complete_json call; the validated answer as plain JSON."""
-    from blocks.llm import complete_json
+def _keep_fallback(plans: dict[str, list[ColumnPlan]], table: str, index: int, why: str) -> str:
+    """Leave a column on its fallback generator, with why the LLM's choice was not taken."""
+    current = plans[table][index]
+    plans[table][index] = current.model_copy(update={"reason": f"{current.reason}; {why}".lstrip("; ")})
+    return f"{table}.{current.name}: {why}; kept {current.generator}"
 
-    return complete_json(messages, LLMMapping, endpoint=endpoint).model_dump(mode="json")
+
+def ask_llm(messages: list[dict], endpoint: Any, refresh: bool = False) -> dict:
+    """One complete_json call, never raising for an LLM failure (a handled case: no traceback):
+    `{"columns": [...], "error": None}`, or the valid part of an answer that stayed partly
+    invalid after the repairs (or none) with `error` saying why."""
+    from blocks.llm import LLMError, complete_json
+
+    try:
+        answer = complete_json(messages, LLMMapping, endpoint=endpoint, use_cache=not refresh,
+                               check=unknown_generators)
+    except LLMError as exc:
+        partial = getattr(exc, "answer", None)
+        columns = partial.model_dump(mode="json")["columns"] if isinstance(partial, LLMMapping) else []
+        return {"columns": columns, "error": str(exc)}
+    return {**answer.model_dump(mode="json"), "error": None}
 
 
 # ------------------------------------------------------------------ the plan
@@ -482,35 +510,45 @@ def map_schema(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en
     columns they could only guess. `ask(messages, endpoint) -> dict` makes the call
     (default: complete_json directly; the map-columns task passes its cached task).
     """
-    from blocks.llm import usage_totals
+    from blocks.llm import LLMUsage, reset_circuits, usage_scope
 
     plans = heuristic_plans(schema)
     notes: list[str] = []
     messages = llm_request(schema, plans)
     llm_note = "offline: heuristics only" if messages else "every column placed without the LLM"
-    calls = 0
+    used: LLMUsage | None = None
     if endpoint is not None and not endpoint.offline and messages:
-        before = usage_totals()
-        try:
+        reset_circuits()  # one mapping is one run: an earlier outage in this process gets a new try
+        with usage_scope() as spent:
             answer = (ask or ask_llm)(messages, endpoint)
-            notes += apply_llm(schema, plans, answer, locale)
-            llm_note = f"LLM {endpoint.describe()}"
-        except Exception as exc:  # the LLM improves the mapping; it is never required
-            llm_note = f"LLM unavailable ({type(exc).__name__}: {exc}); heuristics kept"
+        used = spent[0]
+        notes += apply_llm(schema, plans, answer, locale)
+        error = answer.get("error")
+        if error and not answer.get("columns"):  # the LLM improves the mapping; it is never required
+            llm_note = f"LLM unavailable ({error}); heuristics kept"
             log.warning(llm_note)
-        used = usage_totals() - before
-        calls = used.calls
+        elif error:
+            kept = [f"{t}.{c.name}" for t, cols in plans.items() for c in cols if c.how == "fallback"]
+            llm_note = (f"LLM {endpoint.describe()}: valid choices kept; heuristics kept for "
+                        f"{len(kept)} column(s) still invalid after the repairs")
+            log.warning(llm_note)
+        else:
+            llm_note = f"LLM {endpoint.describe()}"
         llm_note = f"{llm_note}: {used.describe()}"
-    return build_plan(schema, plans, rows, locale, notes, calls, llm_note)
+    plan = build_plan(schema, plans, rows, locale, notes, used.calls if used else 0, llm_note)
+    if used is not None:
+        plan.summary.llm_usage = used.numbers()
+    return plan
 
 
 # ------------------------------------------------------------------ Prefect tasks
 
 
-@task(name="map-columns-llm", cache_policy=INPUTS - "endpoint", retries=2,
-      retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5)
+@task(name="map-columns-llm", cache_policy=NO_CACHE)
 def llm_choices(messages: list[dict], model: str, base_url: str | None, endpoint: Any) -> dict:
-    """One LLM call per schema, cached on the prompt, the model and the endpoint URL."""
+    """One LLM call per schema, shown as its own task run. Not cached by Prefect (the LLM
+    client caches accepted answers by meaning; a failed or partial answer is never kept) and
+    not retried by Prefect (the client retries; its circuit breaker stops an outage)."""
     return ask_llm(messages, endpoint)
 
 

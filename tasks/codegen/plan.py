@@ -92,6 +92,7 @@ class MappingSummary(BaseModel):
     fallback: int = 0
     llm_calls: int = 0
     llm_note: str = ""
+    llm_usage: dict[str, int] = Field(default_factory=dict, description="LLMUsage numbers of this mapping.")
 
 
 class Plan(BaseModel):

@@ -2,16 +2,20 @@
 
 Structured requirements translate without an LLM; prose goes to the LLM when
 one is configured and is listed as "needs an LLM" when not. `draft_feature`
-only computes (so Prefect can cache it on its inputs); `write_feature`
-validates the text once more and writes it atomically.
+only computes; `write_feature` validates the text once more and writes it
+atomically. The prose requirements of a group are asked concurrently (at most
+`tasks.scenarios.llm.LLM_CONCURRENCY` requests in flight per endpoint); answers are cached by
+the LLM client (only accepted ones), so a re-run asks nothing.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -19,7 +23,8 @@ from pydantic import BaseModel, Field
 from blocks.llm import LLMEndpoint
 from tasks.requirements.ids import slug
 from tasks.requirements.model import Requirement
-from tasks.scenarios.llm import ContextProvider, generate_with_llm
+from tasks.scenarios.contract import ApiContract
+from tasks.scenarios.llm import GENERATION_THREADS, ContextProvider, LLMOutcome, generate_with_llm
 from tasks.scenarios.model import (
     Feature,
     FeatureFile,
@@ -47,6 +52,9 @@ class FeatureDraft(BaseModel):
     untranslated_lines: list[str] = Field(default_factory=list)
     llm_calls: int = 0
     llm_repairs: int = 0
+    llm_requested: int = 0
+    llm_generated: int = 0
+    llm_unavailable: int = 0
     openapi: str | None = None
 
 
@@ -109,27 +117,41 @@ def draft_feature(
     *,
     file_name: str | None = None,
     context: ContextProvider | None = None,
+    contract: ApiContract | None = None,
+    refresh: bool = False,
 ) -> FeatureDraft:
-    """Render one feature; every requirement ends up in it or in `ungenerated`."""
+    """Render one feature; every requirement ends up in it or in `ungenerated`.
+
+    `contract` puts the relevant API operations and auth profile names in the
+    prompts; `refresh` re-asks the LLM instead of reading its answer cache."""
     title = next((r.group for r in requirements if r.group), group)
     draft = FeatureDraft(name=title, file_name=file_name or file_name_for(group))
     scenarios: list[Scenario] = []
+    online = endpoint is not None and not endpoint.offline
+    prose = [r for r in requirements
+             if online and not r.executable and criteria_scenario(r) is None]
+    outcomes = _ask_concurrently(prose, endpoint, context, contract, refresh) if prose else {}
     for requirement in requirements:
         if requirement.executable:
             made = [requirement_scenario(requirement)]
         elif (from_criteria := criteria_scenario(requirement)) is not None:
             made = [from_criteria]
-        elif endpoint is None or endpoint.offline:
+        elif not online:
             draft.ungenerated.append(_ungenerated(requirement, NEEDS_LLM, needs_llm=True))
             continue
         else:
-            outcome = generate_with_llm(requirement, endpoint, context=context)
+            outcome = outcomes[id(requirement)]
             draft.llm_calls += outcome.calls
             draft.llm_repairs += outcome.repairs
+            draft.llm_requested += 1
             if outcome.problems:
-                reason = f"no runnable scenario after {outcome.repairs} repair(s): " + "; ".join(outcome.problems[:5])
+                draft.llm_unavailable += int(outcome.llm_failed)
+                reason = (f"LLM unavailable: {outcome.problems[0].removeprefix('LLM: ')}" if outcome.llm_failed
+                          else f"no runnable scenario after {outcome.repairs} repair(s): "
+                          + "; ".join(outcome.problems[:5]))
                 draft.ungenerated.append(_ungenerated(requirement, reason))
                 continue
+            draft.llm_generated += 1
             made = outcome.scenarios
         # a deterministic scenario can still fail to bind (a bad value in a cell): check each one
         for scenario in made:
@@ -160,6 +182,27 @@ def draft_feature(
     if all(r.kind == "openapi" for r in requirements) and len(sources) == 1:
         draft.openapi = sources[0]  # conformance is checked against the document the scenarios came from
     return draft
+
+
+def _ask_concurrently(
+    prose: list[Requirement],
+    endpoint: LLMEndpoint | None,
+    context: ContextProvider | None,
+    contract: ApiContract | None,
+    refresh: bool,
+) -> dict[int, LLMOutcome]:
+    """`generate_with_llm` for each prose requirement, a few at a time; keyed by id(requirement).
+    Each thread runs in a copy of the caller's context (the run logger, usage scopes)."""
+    assert endpoint is not None
+
+    def one(requirement: Requirement) -> LLMOutcome:
+        return generate_with_llm(requirement, endpoint, context=context, contract=contract, refresh=refresh)
+
+    if len(prose) == 1:
+        return {id(prose[0]): one(prose[0])}
+    with ThreadPoolExecutor(max_workers=min(GENERATION_THREADS, len(prose)), thread_name_prefix="qaflow-llm") as pool:
+        futures = {id(r): pool.submit(contextvars.copy_context().run, one, r) for r in prose}
+        return {key: future.result() for key, future in futures.items()}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -193,12 +236,15 @@ def generate_features(
     endpoint: LLMEndpoint | None = None,
     *,
     context: ContextProvider | None = None,
+    contract: ApiContract | None = None,
+    refresh: bool = False,
 ) -> GenerationResult:
     """Everything in one call (the CLI's `generate` and the tests; the flow runs the same steps as tasks)."""
     result = GenerationResult()
     taken: set[str] = set()
     for group, members in group_requirements(requirements).items():
-        draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken), context=context)
+        draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken), context=context,
+                              contract=contract, refresh=refresh)
         result = result.merge(draft_result(draft, out_dir, members))
     return result
 
@@ -218,6 +264,9 @@ def draft_result(draft: FeatureDraft, out_dir: Path, members: list[Requirement])
         untranslated_lines=draft.untranslated_lines,
         llm_calls=draft.llm_calls,
         llm_repairs=draft.llm_repairs,
+        llm_requested=draft.llm_requested,
+        llm_generated=draft.llm_generated,
+        llm_unavailable=draft.llm_unavailable,
     )
 
 

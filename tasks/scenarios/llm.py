@@ -1,26 +1,36 @@
 """Prose requirements -> scenarios with an LLM, validated and repaired.
 
-The LLM sees the step catalogue (and, when a rag index exists, the passages of
-the team's documents nearest to the requirement) and answers JSON that
-`LLMAnswer` validates. The project renders the Gherkin and checks it; the
-problems go back to the LLM a bounded number of times, then the requirement
-is reported as ungenerated.
+The LLM sees the step catalogue, the requirement (id, title, text, criteria,
+and the name of its document, never a local path, so the prompt and the
+answer cache key do not depend on where the checkout is or how a path was
+typed), the relevant operations of the API's OpenAPI document and the target's
+auth profile names when known (tasks/scenarios/contract.py), and, when a rag
+index exists, the passages of the team's documents nearest to the requirement.
+It answers JSON that `LLMAnswer` validates. The project renders the Gherkin and
+checks it (`complete_json`'s `check`); the problems go back to the LLM a bounded
+number of times, then the requirement is reported as ungenerated. Only an
+answer that passed is cached. Requirements are generated on a few threads
+(`GENERATION_THREADS`), while the LLM client keeps at most `LLM_CONCURRENCY`
+requests in flight per endpoint, so rendering and checking one answer overlaps
+with waiting for the next.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from pydantic import BaseModel, Field
 
-from blocks.llm import LLMEndpoint, LLMError, complete_json
+from blocks.llm import LLMEndpoint, LLMError, LLMRequestError, complete_json, usage_scope
+from blocks.llm_client import MAX_IN_FLIGHT
 from tasks.execution.catalogue import CATALOGUE
 from tasks.requirements.model import Requirement
+from tasks.scenarios.contract import ApiContract
 from tasks.scenarios.model import Examples, Feature, Scenario, Step
 from tasks.scenarios.render import render_feature
 from tasks.scenarios.validate import validate_text
@@ -28,6 +38,9 @@ from tasks.scenarios.validate import validate_text
 log = logging.getLogger(__name__)
 
 REPAIR_ROUNDS = 2
+LLM_CONCURRENCY = MAX_IN_FLIGHT  # requests in flight per endpoint (blocks/llm_client.py)
+GENERATION_THREADS = 2 * LLM_CONCURRENCY  # requirements in progress per feature
+_hinted: set[str] = set()
 
 RULES = """You write BDD scenarios for a REST API as JSON, never as Gherkin text.
 Answer with one JSON object: {"scenarios": [{"name": str, "tags": [str], "steps": [{"keyword": "Given"|"When"|"Then"|"And"|"But", "text": str, "doc_string": str|null, "data_table": [[str]]|null}], "examples": [{"name": str, "header": [str], "rows": [[str]]}]}]}.
@@ -62,12 +75,13 @@ def rag_context_provider(store: str = "default") -> ContextProvider | None:
     index, prompts carry no document context, and the log says so.
     """
     if importlib.util.find_spec("flows.rag") is None:
-        log.info("no rag pipeline (flows.rag): prompts carry no document context")
+        _hint_once("no rag pipeline (flows.rag): prompts carry no document context")
         return None
     rag = importlib.import_module("flows.rag")
     status = rag.rag_status(store)
     if not status.get("chunks"):
-        log.info("the rag index %r is empty (run `qaflow rag sync`): prompts carry no document context", store)
+        _hint_once(f"hint: the rag index {store!r} is empty, so prompts carry no document context; "
+                   "`qaflow rag sync DOCS` adds it (and re-asks, as context is part of the cache key)")
         return None
 
     def retrieve(text: str, k: int) -> list[str]:
@@ -76,8 +90,23 @@ def rag_context_provider(store: str = "default") -> ContextProvider | None:
     return retrieve
 
 
-def requirement_prompt(requirement: Requirement, context: list[str]) -> str:
-    parts = [f"Requirement {requirement.id}: {requirement.title}", f"Source: {requirement.source}"]
+def _hint_once(message: str) -> None:
+    """Log a hint once per process (not once per requirement)."""
+    if message not in _hinted:
+        _hinted.add(message)
+        log.warning(message)
+
+
+def prompt_source(source: str) -> str:
+    """The requirement's source as the prompt says it: the document's file name and the
+    place in it ("srs.docx § Users"), never the folder it was read from."""
+    head, sep, rest = source.partition(" ")
+    name = PurePath(head.replace("\\", "/")).name or head
+    return f"{name}{sep}{rest}"
+
+
+def requirement_prompt(requirement: Requirement, context: list[str], contract: ApiContract | None = None) -> str:
+    parts = [f"Requirement {requirement.id}: {requirement.title}", f"Source: {prompt_source(requirement.source)}"]
     if requirement.text and requirement.text != requirement.title:
         parts += ["", requirement.text]
     if requirement.acceptance_criteria:
@@ -85,6 +114,8 @@ def requirement_prompt(requirement: Requirement, context: list[str]) -> str:
     if context:
         parts += ["", "Relevant passages from the team's documents (context only; the requirement decides):"]
         parts += [f"[{i}] {chunk.strip()[:1500]}" for i, chunk in enumerate(context, start=1)]
+    if contract is not None:
+        parts += contract.prompt_section(requirement)
     return "\n".join(parts)
 
 
@@ -104,6 +135,29 @@ class LLMOutcome:
     problems: list[str] = field(default_factory=list)
     calls: int = 0
     repairs: int = 0
+    cache_hits: int = 0
+    llm_failed: bool = False  # the endpoint failed (not the answer): counts toward "no LLM at all"
+
+
+def scenario_check(requirement: Requirement) -> Callable[[LLMAnswer], list[str]]:
+    """The problems of an answer once rendered: parse errors and steps that bind to nothing."""
+
+    def check(answer: LLMAnswer) -> list[str]:
+        scenarios = to_scenarios(answer, requirement)
+        text = render_feature(Feature(name=requirement.title, scenarios=scenarios))
+        return [p.split(": ", 1)[-1] for p in validate_text(text, f"REQ-{requirement.id}")]
+
+    return check
+
+
+def requirement_messages(
+    requirement: Requirement, chunks: list[str], contract: ApiContract | None = None
+) -> list[dict]:
+    """The conversation for one requirement: rules and catalogue, then the requirement."""
+    return [
+        {"role": "system", "content": RULES + "\n\n" + CATALOGUE.prompt_text()},
+        {"role": "user", "content": requirement_prompt(requirement, chunks, contract)},
+    ]
 
 
 def generate_with_llm(
@@ -111,40 +165,30 @@ def generate_with_llm(
     endpoint: LLMEndpoint,
     *,
     context: ContextProvider | None = None,
+    contract: ApiContract | None = None,
     repair_rounds: int = REPAIR_ROUNDS,
+    refresh: bool = False,
 ) -> LLMOutcome:
-    """Scenarios for a prose requirement; `problems` non-empty means it failed after the repairs."""
+    """Scenarios for a prose requirement; `problems` non-empty means it failed after the repairs.
+
+    The answer must validate and bind (`scenario_check`) before it is accepted and
+    cached; `refresh` re-asks instead of reading the cache."""
     chunks: list[str] = []
     if context is not None:
         chunks = context(f"{requirement.title}\n{requirement.text}", 3)
-    messages: list[dict] = [
-        {"role": "system", "content": RULES + "\n\n" + CATALOGUE.prompt_text()},
-        {"role": "user", "content": requirement_prompt(requirement, chunks)},
-    ]
+    messages = requirement_messages(requirement, chunks, contract)
+    check = scenario_check(requirement)
     outcome = LLMOutcome()
-    for attempt in range(repair_rounds + 1):
+    with usage_scope() as spent:
         try:
-            answer = complete_json(messages, LLMAnswer, endpoint=endpoint)
+            answer = complete_json(messages, LLMAnswer, endpoint=endpoint, repair_attempts=repair_rounds,
+                                   use_cache=not refresh, check=check)
         except LLMError as exc:
-            outcome.problems = [f"LLM: {exc}"]
-            return outcome
-        finally:
-            outcome.calls += 1
-        scenarios = to_scenarios(answer, requirement)
-        text = render_feature(Feature(name=requirement.title, scenarios=scenarios))
-        problems = [p.split(": ", 1)[-1] for p in validate_text(text, f"REQ-{requirement.id}")]
-        if not problems:
-            outcome.scenarios, outcome.problems = scenarios, []
-            return outcome
-        outcome.problems = problems
-        if attempt == repair_rounds:
-            break
-        outcome.repairs += 1
-        log.info("requirement %s: %d problem(s) in the LLM's scenarios, asking for a repair", requirement.id, len(problems))
-        messages = [
-            *messages,
-            {"role": "assistant", "content": json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)},
-            {"role": "user", "content": "The scenarios cannot run:\n" + "\n".join(f"- {p}" for p in problems)
-             + "\nAnswer the whole JSON again with every step taken from the allowed steps."},
-        ]
+            partial = getattr(exc, "answer", None)
+            outcome.problems = check(partial) if isinstance(partial, LLMAnswer) else [f"LLM: {exc}"]
+            outcome.llm_failed = isinstance(exc, LLMRequestError)
+        else:
+            outcome.scenarios = to_scenarios(answer, requirement)
+    used = spent[0]
+    outcome.calls, outcome.repairs, outcome.cache_hits = used.calls, used.repairs, used.cache_hits
     return outcome

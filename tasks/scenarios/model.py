@@ -91,6 +91,14 @@ class GenerationResult(BaseModel):
     untranslated_lines: list[str] = Field(default_factory=list)
     llm_calls: int = 0
     llm_repairs: int = 0
+    llm_requested: int = Field(default=0, description="Prose requirements sent to the LLM.")
+    llm_generated: int = Field(default=0, description="... of which became runnable scenarios.")
+    llm_unavailable: int = Field(default=0, description="... of which failed because the endpoint did.")
+
+    @property
+    def llm_outage(self) -> bool:
+        """Requirements needed the LLM and not one could be generated: the run must not look green."""
+        return self.llm_requested > 0 and self.llm_generated == 0
 
     def merge(self, other: GenerationResult) -> GenerationResult:
         return GenerationResult(
@@ -99,4 +107,7 @@ class GenerationResult(BaseModel):
             untranslated_lines=self.untranslated_lines + other.untranslated_lines,
             llm_calls=self.llm_calls + other.llm_calls,
             llm_repairs=self.llm_repairs + other.llm_repairs,
+            llm_requested=self.llm_requested + other.llm_requested,
+            llm_generated=self.llm_generated + other.llm_generated,
+            llm_unavailable=self.llm_unavailable + other.llm_unavailable,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ ADA = {"name": "Ada Lovelace", "age": 36}
 
 
 @pytest.fixture(autouse=True)
-def fast_retries(qaflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def fast_retries(qaflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     """A fresh cache per test, tiny backoff, and the delays the client chose."""
     monkeypatch.setattr(llm_client, "BACKOFF", llm_client.Backoff(base=0.001, cap=0.01))
     delays: list[float] = []
@@ -44,7 +45,9 @@ def fast_retries(qaflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> list[flo
         delays.append(seconds)
 
     monkeypatch.setattr(llm_client, "sleep", sleep)
-    return delays
+    llm_client.reset_circuits()
+    yield delays
+    llm_client.reset_circuits()
 
 
 def cache_files() -> list[Path]:
@@ -163,6 +166,13 @@ def test_5xx_until_retries_run_out(
         assert fast_retries[0] <= 0.0015 and fast_retries[2] >= 0.002
         assert cache_files() == []
 
+        # the endpoint is down for the rest of this run: no request, the first reason, said once
+        with caplog.at_level(logging.WARNING, logger="blocks.llm_client"), pytest.raises(LLMRequestError) as again:
+            complete_json(ASK, Person, endpoint=endpoint)
+        assert len(llm.requests) == 4 and "failed earlier in this run" in str(again.value)
+        assert sum("not calling it again" in r.getMessage() for r in caplog.records) == 1
+
+        llm_client.reset_circuits()  # a new run
         llm.reply(ADA)  # nothing was cached: the next call goes to the server again
         assert complete_json(ASK, Person, endpoint=endpoint) == Person(**ADA)
         assert len(llm.requests) == 5
@@ -223,7 +233,7 @@ def test_cache_hit_makes_no_request() -> None:
     assert (spent.calls, spent.cache_hits) == (3, 1)
 
 
-def test_cache_key_covers_model_messages_and_schema() -> None:
+def test_cache_key_covers_model_kind_messages_schema_and_temperature() -> None:
     class Other(BaseModel):
         name: str
 
@@ -234,6 +244,8 @@ def test_cache_key_covers_model_messages_and_schema() -> None:
     assert base != llm_cache.cache_key("m2", ASK, Person.model_json_schema())
     assert base != llm_cache.cache_key("m", ASK[:1], Person.model_json_schema())
     assert base != llm_cache.cache_key("m", ASK, Other.model_json_schema())
+    assert base != llm_cache.cache_key("m", ASK, Person.model_json_schema(), temperature=0.7)
+    assert base != llm_cache.cache_key("m", ASK, Person.model_json_schema(), kind="azure")
 
 
 def test_an_unreadable_cache_entry_is_asked_again() -> None:
@@ -306,7 +318,7 @@ def test_usage_totals_grow_by_the_servers_numbers() -> None:
         "failures": 0,
     }
     assert spent.total_tokens == 283
-    assert "2 LLM calls, 283 tokens" in spent.describe()
+    assert "2 LLM calls, 0 cache hits, 283 tokens" in spent.describe()
 
 
 def test_concurrent_calls_share_one_ledger() -> None:
@@ -389,3 +401,29 @@ def test_aliased_fields_survive_the_cache() -> None:
         again = complete_json(ASK, Step, endpoint=endpoint_for(llm))
     assert first.keyword == again.keyword == "Given"
     assert len(llm.requests) == 1
+
+
+def test_an_open_circuit_closes_by_itself_after_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeOpenAI() as llm:
+        endpoint = endpoint_for(llm, max_retries=0)
+        llm.reply(Reply(status=503))
+        with pytest.raises(LLMRequestError):
+            complete_json(ASK, Person, endpoint=endpoint)
+        assert llm_client.circuit_open(endpoint) is not None
+        with pytest.raises(LLMRequestError, match="failed earlier in this run"):
+            complete_json(ASK, Person, endpoint=endpoint)
+        assert len(llm.requests) == 1
+        monkeypatch.setattr(llm_client, "CIRCUIT_OPEN_S", 0.0)  # as if CIRCUIT_OPEN_S had passed
+        llm.reply(ADA)
+        assert complete_json(ASK, Person, endpoint=endpoint) == Person(**ADA)
+        assert len(llm.requests) == 2 and llm_client.circuit_open(endpoint) is None
+
+
+def test_a_bad_request_about_one_prompt_does_not_open_the_circuit() -> None:
+    with FakeOpenAI() as llm:
+        endpoint = endpoint_for(llm)
+        llm.reply(Reply(status=400, error={"message": "maximum context length exceeded"}), ADA)
+        with pytest.raises(LLMRequestError, match="HTTP 400"):
+            complete_json(ASK, Person, endpoint=endpoint)
+        assert llm_client.circuit_open(endpoint) is None
+        assert complete_json(ASK, Person, endpoint=endpoint) == Person(**ADA)
