@@ -30,6 +30,12 @@ class VectorStore(QaflowBlock):
         default_factory=dict, description="Extra headers for the server, e.g. an auth token."
     )
     collection: str = Field(default="qaflow-docs", min_length=3, max_length=512)
+    embedding_backend: Literal["onnx", "torch"] | None = Field(
+        default=None,
+        description="onnx (ONNX Runtime, faster to load and to run) or torch (sentence-transformers, the "
+        "reference); "
+        "empty: QAFLOW_EMBEDDING_BACKEND, else onnx.",
+    )
 
     @classmethod
     def from_env(cls) -> Self:

@@ -7,7 +7,10 @@ set) on a fresh QAFLOW_HOME. The model is loaded before the timings (its load
 is printed apart), the Prefect API is started by a warm-up run on an empty
 folder. Prints: full index time, a re-sync with nothing changed (0
 embeddings), a re-sync after changing N files (target <= 5% of the full
-index time), and the chunks/s the pipeline reached.
+index time), and the chunks/s the pipeline reached. Then a long page (~40
+chunks) is indexed and one paragraph in its middle is edited: the re-sync
+embeds only the chunks that paragraph touched (target <= 2), the other
+chunks keep their vectors (issue 15).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--changed", type=int, default=5)
+    parser.add_argument("--long-page-only", action="store_true", help="only the one-paragraph edit")
     args = parser.parse_args()
 
     from rag_corpus import edit, make_corpus
@@ -60,18 +64,24 @@ def main() -> None:
     rag_sync(source_dir=str(WORK / "empty"))
     print(f"warm-up run (Prefect API start): {time.perf_counter() - started:.1f} s", flush=True)
 
-    def timed(label: str) -> tuple[float, dict]:
+    def timed(label: str, folder: Path = docs) -> tuple[float, dict]:
         t0 = time.perf_counter()
-        counts = rag_sync(source_dir=str(docs))
+        counts = rag_sync(source_dir=str(folder))
         seconds = time.perf_counter() - t0
         print(
             f"{label}: {seconds:.2f} s  (added {counts['added']}, changed {counts['changed']}, "
-            f"unchanged {counts['unchanged']}, embedded {counts['embedded']}, chunks written "
-            f"{counts['chunks_written']}, deleted {counts['chunks_deleted']}, embed {counts['embed_seconds']} s, "
+            f"unchanged {counts['unchanged']}, embedded {counts['embedded']}, reused {counts['reused']}, "
+            f"chunks written {counts['chunks_written']}, kept {counts['chunks_kept']}, "
+            f"deleted {counts['chunks_deleted']}, embed {counts['embed_seconds']} s, "
             f"peak RSS {counts['peak_rss_mb']} MB)",
             flush=True,
         )
+        assert counts["embedded"] + counts["reused"] == counts["chunks_written"] + counts["chunks_kept"]
         return seconds, counts
+
+    long_page(WORK / "long", timed)
+    if args.long_page_only:
+        return
 
     full, counts = timed(f"full index of {args.files} files")
     print(f"  pipeline: {counts['embedded'] / full:.1f} chunks/s end to end, "
@@ -85,6 +95,25 @@ def main() -> None:
     assert counts["changed"] == args.changed
     print(f"no-change re-sync = {nothing / full:.1%} of full; {args.changed}-file re-sync = "
           f"{changed / full:.1%} of full (target <= 5%)", flush=True)
+
+
+def long_page(folder: Path, timed: object) -> None:
+    """A ~40-chunk page, then one paragraph of it edited: chunks embedded by the re-sync."""
+    rng = random.Random(5)
+    from rag_corpus import markdown
+
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / "long.md"
+    page.write_text(markdown(rng, "A long page", sections=40, sentences=6), encoding="utf-8")
+    _, first = timed("long page, first sync", folder)
+    lines = page.read_text(encoding="utf-8").split("\n")
+    paragraphs = [i for i, line in enumerate(lines) if line.startswith("The ")]
+    middle = paragraphs[len(paragraphs) // 2]
+    lines[middle] = lines[middle].replace("The ", "Edited: the ", 1)
+    page.write_text("\n".join(lines), encoding="utf-8")
+    _, edited = timed("long page, one paragraph edited", folder)
+    print(f"one-paragraph edit of a {first['chunks_written']}-chunk page: {edited['embedded']} chunk(s) embedded, "
+          f"{edited['reused']} vectors reused (target <= 2 embedded)", flush=True)
 
 
 if __name__ == "__main__":

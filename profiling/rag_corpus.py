@@ -53,3 +53,37 @@ def edit(path: Path, rng: random.Random) -> None:
     """Change one sentence-sized piece of a file."""
     text = path.read_text(encoding="utf-8")
     path.write_text(text + f"\nEdited: {sentence(rng, rng.choice(TOPICS))}\n", encoding="utf-8")
+
+
+# -- a public corpus: the FastAPI documentation (MIT licence) ---------------------------
+
+# pages left out: the changelog (one 400 kB page), API reference stubs (mkdocstrings
+# directives, no prose), generated people/sponsor lists and translation helpers
+FASTAPI_EXCLUDED = ("release-notes.md", "_llm-test.md", "translation-banner.md", "fastapi-people.md", "management")
+
+
+def prepare_fastapi_docs(repo: Path, out: Path, commit: str = "HEAD") -> int:
+    """Copy the English Markdown pages of a FastAPI checkout or bare mirror (`repo`) to `out`.
+
+    Uses `git archive`, so a bare mirror (the `fetch` tool's) works; returns the page count.
+    """
+    import io
+    import subprocess
+    import tarfile
+
+    data = subprocess.run(["git", "--git-dir", str(repo), "archive", commit, "docs/en/docs"], check=True,
+                          capture_output=True).stdout
+    prefix = "docs/en/docs/"
+    count = 0
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        for member in archive.getmembers():
+            name = member.name[len(prefix):] if member.name.startswith(prefix) else ""
+            if not member.isfile() or not name.endswith(".md") or name.startswith("reference/"):
+                continue
+            if any(part.startswith(FASTAPI_EXCLUDED) for part in name.split("/")):
+                continue
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.extractfile(member).read())
+            count += 1
+    return count

@@ -200,10 +200,17 @@ def check_in_step(docs: Path) -> str:
         drift = measure_drift(manifest, store)
         on_disk = {p.as_posix() for p in docs.glob("*.md")}
         recorded = {row.path for row in manifest.records()}
-        ok = drift["in_sync"] and on_disk == recorded
+        from tasks.vectorstore.lexical import LexicalIndex, lexical_path
+
+        lexical = LexicalIndex(lexical_path(block))
+        try:
+            lexical_ok = lexical.ids() == {c for row in manifest.records() for c in row.chunk_ids}
+        finally:
+            lexical.close()
+        ok = drift["in_sync"] and on_disk == recorded and lexical_ok
         return (f"{'OK' if ok else 'MISMATCH'} (files {drift['files']}, manifest chunks {drift['chunks']}, store chunks "
                 f"{drift['store_chunks']}, missing {drift['missing_chunks']}, stale {drift['stale_chunks']}, "
-                f"files on disk {len(on_disk)})")
+                f"files on disk {len(on_disk)}, lexical index {'in step' if lexical_ok else 'OUT OF STEP'})")
     finally:
         manifest.close()
         close_clients()

@@ -33,10 +33,12 @@ from tasks.chunking import (
     TokenCounter,
     chunk_document,
     chunk_id,
+    content_hash,
     default_config,
     token_counter,
 )
-from tasks.embedding import ModelInfo, get_embedder, resolve_model
+from tasks.embedding import ModelInfo, get_embedder, resolve_backend, resolve_model
+from tasks.vectorstore.lexical import LexicalIndex, lexical_path
 from tasks.vectorstore.release import release
 from tasks.vectorstore.store import ChromaStore, state_folder
 
@@ -71,19 +73,28 @@ def checkpoint(point: str) -> None:
 
 
 class BatchResult(BaseModel):
-    """What one step did; summed by the flow."""
+    """What one step did; summed by the flow.
+
+    The chunk counters add up: every chunk of the files indexed is either embedded
+    or reused (`embedded + reused == chunks_written + chunks_kept`); `chunks_written`
+    are ids new to the store, `chunks_kept` ids it already had (rewritten with their
+    new offsets), `chunks_deleted` ids it lost, so the store grows by
+    `chunks_written - chunks_deleted`.
+    """
 
     indexed: list[str] = Field(default_factory=list)
     failed: list[Problem] = Field(default_factory=list)
     skipped: list[Problem] = Field(default_factory=list)
     warnings: list[Problem] = Field(default_factory=list)
     chunks_written: int = 0
+    chunks_kept: int = 0
     chunks_deleted: int = 0
     embedded: int = 0
+    reused: int = 0
     embed_seconds: float = 0.0
 
 
-def chunk_metadata(chunk: Chunk, root: str | None) -> dict[str, Any]:
+def chunk_metadata(chunk: Chunk, root: str | None, digest: str = "", encoding: str | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "path": chunk.path,
         "heading": chunk.heading,
@@ -92,6 +103,10 @@ def chunk_metadata(chunk: Chunk, root: str | None) -> dict[str, Any]:
         "end": chunk.end,
         "tokens": chunk.tokens,
     }
+    if digest:
+        meta["content_hash"] = digest
+    if encoding:
+        meta["encoding"] = encoding
     if root and chunk.path.startswith(root.rstrip("/") + "/"):
         meta["relpath"] = chunk.path[len(root.rstrip("/")) + 1 :]
     return meta
@@ -138,8 +153,10 @@ class RagIndex:
         model: str | None = None,
         chunk_tokens: int | None = None,
         overlap: int | None = None,
+        backend: str | None = None,
     ) -> None:
         self.block = block
+        self.backend = resolve_backend(backend or getattr(block, "embedding_backend", None))
         self.info: ModelInfo = resolve_model(model)
         self.counter: TokenCounter = token_counter(str(self.info.path))
         self.config: ChunkerConfig = default_config(
@@ -147,6 +164,7 @@ class RagIndex:
         )
         self.store = ChromaStore(block, self.info)
         self.manifest = Manifest(manifest_path(block))
+        self.lexical = LexicalIndex(lexical_path(block))
 
     @property
     def config_key(self) -> str:
@@ -155,6 +173,7 @@ class RagIndex:
     def close(self) -> None:
         self.store.forget()
         self.manifest.close()
+        self.lexical.close()
 
     # -- detection and repair ------------------------------------------------------
     def detect(self, source_dir: str | Path) -> ChangePlan:
@@ -166,11 +185,24 @@ class RagIndex:
         if pending:
             log.warning("repairing %d path(s) a previous sync left half-written", len(pending))
             self.store.delete_paths(pending)
+            self.lexical.delete_paths(pending)
             self.manifest.commit(removed=pending, done=pending)
         _, chunks = self.manifest.count()
-        if self.store.count() == chunks:
-            return len(pending)
-        return len(pending) + self.reconcile()
+        repaired = len(pending)
+        if self.store.count() != chunks:
+            repaired += self.reconcile()
+        if self.lexical.count() != self.store.count():
+            self.rebuild_lexical()
+        return repaired
+
+    def rebuild_lexical(self) -> int:
+        """Refill the lexical index from the store (it lost step with it); returns the chunks."""
+        log.info("rebuilding the lexical index of %s from the store", self.block.collection)
+        self.lexical.clear()
+        rows = [(cid, str(meta.get("path", "")), str(meta.get("heading", "")), text)
+                for cid, text, meta in self.store.documents()]
+        self.lexical.replace([], rows)
+        return len(rows)
 
     def reconcile(self) -> int:
         """Make store and manifest agree path by path: a path whose chunk ids differ
@@ -212,6 +244,7 @@ class RagIndex:
         ids = [chunk for row in rows for chunk in row.chunk_ids]
         result.chunks_deleted = self.store.delete(ids)
         checkpoint("delete:after-store")
+        self.lexical.delete_paths(paths)
         self.manifest.commit(removed=paths, done=paths)
         return result
 
@@ -254,7 +287,17 @@ class RagIndex:
             )
             self.store.upsert(new_ids, vectors, documents, metadatas)
             checkpoint("rename:after-upsert")
-            self.store.delete([chunk for chunk in row.chunk_ids if chunk not in set(new_ids)])
+            gone = [chunk for chunk in row.chunk_ids if chunk not in set(new_ids)]
+            self.store.delete(gone)
+            self.lexical.replace(
+                [old_path, state.path],
+                [(cid, state.path, str(meta.get("heading", "")), text)
+                 for cid, text, meta in zip(new_ids, documents, metadatas, strict=True)],
+            )
+            result.chunks_written += len(set(new_ids) - set(row.chunk_ids))
+            result.chunks_kept += len(set(new_ids) & set(row.chunk_ids))
+            result.chunks_deleted += len(gone)
+            result.reused += len(new_ids)
             record = FileRecord(
                 path=state.path,
                 size=state.size,
@@ -271,14 +314,17 @@ class RagIndex:
 
     def index(self, states: list[FileState], root: str | None = None) -> BatchResult:
         """Read, chunk, embed and write a batch of files (new or changed)."""
-        from tasks.documents import DocumentError, UnsupportedDocument, extract
+        from tasks.documents import DocumentError, UnsupportedDocument, extract_read
 
         result = BatchResult()
         chunks_of: dict[str, list[Chunk]] = {}
+        encoding_of: dict[str, str | None] = {}
         ready: list[FileState] = []
         for state in states:
             try:
-                document = extract(state.path)
+                # one O_NOFOLLOW descriptor under root: the row records what was read
+                document, read = extract_read(state.path, root=root)
+                state = state.model_copy(update={"size": read.size, "mtime_ns": read.mtime_ns, "sha256": read.sha256})
             except UnsupportedDocument as exc:
                 result.skipped.append(Problem(path=state.path, reason=exc.reason))
                 continue
@@ -291,6 +337,7 @@ class RagIndex:
                 continue
             result.warnings.extend(Problem(path=state.path, reason=w) for w in document.warnings)
             chunks_of[state.path] = chunk_document(document, state.path, self.config, self.counter)
+            encoding_of[state.path] = getattr(document, "encoding", None)
             ready.append(state)
             del document
         # a file that turned into something we do not read: its old chunks are stale
@@ -300,27 +347,30 @@ class RagIndex:
         if not ready:
             return result
         chunks = [chunk for state in ready for chunk in chunks_of[state.path]]
-        embedder = get_embedder(self.info.name)
-        started = time.perf_counter()
-        vectors = embedder.encode([chunk.embed_text(self.config) for chunk in chunks])
-        result.embed_seconds = time.perf_counter() - started
-        result.embedded = len(chunks)
+        texts = [chunk.embed_text(self.config) for chunk in chunks]
+        digests = [content_hash(text, self.config_key, self.info.version) for text in texts]
+        vectors = self._vectors(texts, digests, result)
 
         old_rows = {state.path: self.manifest.get(state.path) for state in ready}
         paths = [state.path for state in ready]
         self.manifest.begin(paths, "index")
         checkpoint("index:after-begin")
         new_ids = {chunk.id for chunk in chunks}
-        stale = [c for row in old_rows.values() if row for c in row.chunk_ids if c not in new_ids]
+        old_ids = {c for row in old_rows.values() if row for c in row.chunk_ids}
+        stale = sorted(old_ids - new_ids)
         result.chunks_deleted += self.store.delete(stale)
         checkpoint("index:after-delete")
-        result.chunks_written = self.store.upsert(
+        self.store.upsert(
             [chunk.id for chunk in chunks],
             vectors,
             [chunk.text for chunk in chunks],
-            [chunk_metadata(chunk, root) for chunk in chunks],
+            [chunk_metadata(chunk, root, digest, encoding_of.get(chunk.path))
+             for chunk, digest in zip(chunks, digests, strict=True)],
         )
+        result.chunks_written = len(new_ids - old_ids)
+        result.chunks_kept = len(new_ids & old_ids)
         checkpoint("index:after-upsert")
+        self.lexical.replace(paths, [(c.id, c.path, c.heading, c.text) for c in chunks])
         records = [
             FileRecord(
                 path=state.path,
@@ -336,6 +386,38 @@ class RagIndex:
         ]
         self.manifest.commit(records=records, done=paths)
         result.indexed = paths
-        del chunks, vectors, chunks_of, records
+        del chunks, vectors, chunks_of, records, texts
         release()
         return result
+
+    def _vectors(self, texts: list[str], digests: list[str], result: BatchResult) -> Any:
+        """One vector per text: stored vectors for content hashes the store already
+        holds (an unchanged chunk, a copied file), the model for the rest."""
+        import numpy as np
+
+        known = self.store.vectors_by_hash(digests) if texts else {}
+        missing = [i for i, digest in enumerate(digests) if digest not in known]
+        # the same new text twice in a batch is embedded once
+        first_of: dict[str, int] = {}
+        for i in missing:
+            first_of.setdefault(digests[i], i)
+        vectors = np.zeros((len(texts), 0), dtype=np.float32)
+        if first_of:
+            started = time.perf_counter()
+            order = list(first_of.values())
+            encoded = get_embedder(self.info.name, self.backend).encode([texts[i] for i in order])
+            result.embed_seconds = time.perf_counter() - started
+            fresh = {digests[i]: encoded[n] for n, i in enumerate(order)}
+            vectors = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
+        else:
+            fresh = {}
+        result.embedded = len(first_of)
+        result.reused = len(texts) - len(first_of)
+        for i, digest in enumerate(digests):
+            vector = fresh.get(digest)
+            if vector is None:
+                vector = np.asarray(known[digest], dtype=np.float32)
+                if vectors.shape[1] == 0:
+                    vectors = np.zeros((len(texts), vector.shape[0]), dtype=np.float32)
+            vectors[i] = vector
+        return vectors

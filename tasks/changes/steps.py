@@ -45,9 +45,15 @@ def progress(event: str, **info: Any) -> None:
         hook(event, info)
 
 
-def open_index(block: VectorStore, model: str | None, chunk_tokens: int | None, overlap: int | None) -> str:
+def open_index(
+    block: VectorStore,
+    model: str | None,
+    chunk_tokens: int | None,
+    overlap: int | None,
+    backend: str | None = None,
+) -> str:
     """Open the index in this process and return the key the tasks use."""
-    index = RagIndex(block, model=model, chunk_tokens=chunk_tokens, overlap=overlap)
+    index = RagIndex(block, model=model, chunk_tokens=chunk_tokens, overlap=overlap, backend=backend)
     with _lock:
         key = f"{block.collection}#{next(_counter)}"
         _indexes[key] = index

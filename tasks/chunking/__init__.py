@@ -6,6 +6,7 @@ from tasks.chunking.chunker import (
     ChunkerConfig,
     chunk_document,
     chunk_id,
+    content_hash,
     default_config,
 )
 from tasks.chunking.tokens import TokenCounter, token_counter
@@ -16,6 +17,7 @@ __all__ = [
     "TokenCounter",
     "chunk_document",
     "chunk_id",
+    "content_hash",
     "default_config",
     "token_counter",
 ]

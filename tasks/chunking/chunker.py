@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from tasks.chunking.tokens import TokenCounter
 
-SPLITTER_VERSION = "headings>paragraphs>sentences>tokens/1"
+# /2: Markdown markup (attribute lists, HTML, admonition markers) stripped before chunking
+SPLITTER_VERSION = "headings>paragraphs>sentences>tokens/2"
 DEFAULT_OVERLAP_RATIO = 0.125  # 10-15% of the chunk size
 
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -90,6 +91,12 @@ class Chunk:
         if config.heading_prefix and self.heading_path:
             return f"{self.heading}\n{self.text}"
         return self.text
+
+
+def content_hash(embed_text: str, config_key: str, model_version: str) -> str:
+    """What decides a chunk's vector: the text the model sees, the chunker settings and
+    the model. Equal hashes -> equal vectors, so a stored vector can be reused."""
+    return hashlib.sha256(f"{model_version}\0{config_key}\0{embed_text}".encode()).hexdigest()[:32]
 
 
 def chunk_id(path: str, index: int, text: str) -> str:

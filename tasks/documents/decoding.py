@@ -1,7 +1,12 @@
-"""Bytes to text: the size cap, binary detection and UTF-8 with counted replacements.
+"""Bytes to text: the size cap, binary detection, encoding detection, and UTF-8
+with counted replacements as the last resort.
 
 Teams' folders hold whatever people saved; a reader must tell a document from an
-image or an archive before decoding it, and must say when it had to guess.
+image or an archive before decoding it, and must say when it had to guess. A
+Korean team's notes are often CP949, a Japanese one's Shift-JIS, an old Windows
+file cp1252: text that is not UTF-8 is decoded by detection (charset-normalizer,
+among the encodings in DETECTABLE), and the encoding used is reported, so a
+chunk's metadata can say how its file was read.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ BINARY_SIGNATURES: dict[bytes, str] = {
 }
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+# Candidates for text that is not UTF-8, for charset-normalizer. A short list keeps
+# detection right on short files (with every code page, "Café" in Latin-1 reads as
+# Cyrillic cp1251). cp949 is a superset of EUC-KR, cp932 of Shift-JIS, cp1252 of
+# Latin-1's printable range; latin_1 decodes any byte, so nothing is left undecoded.
+DETECTABLE = ("cp949", "shift_jis", "cp932", "euc_jp", "gb18030", "big5", "cp1252", "latin_1")
 
 _replaced = threading.local()
 
@@ -74,12 +85,29 @@ def binary_kind(head: bytes) -> str | None:
 
 
 def decode_text(data: bytes, path: Path, warnings: list[str]) -> str:
-    """Text from bytes: UTF-8 (BOM or not), UTF-16 with a BOM; else UTF-8 with U+FFFD for
-    every undecodable run, and a warning that counts them. Line ends become \\n."""
+    """Text from bytes (see `decode_detected`); the encoding is dropped."""
+    return decode_detected(data, path, warnings)[0]
+
+
+def detect_encoding(data: bytes) -> str | None:
+    """The most likely of DETECTABLE for bytes that are not UTF-8, or None."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(DETECTABLE)).best()
+    return best.encoding if best is not None else None
+
+
+def decode_detected(data: bytes, path: Path, warnings: list[str]) -> tuple[str, str]:
+    """(text, encoding used). UTF-8 with or without BOM ("utf-8", "utf-8-sig"), UTF-16
+    with a BOM ("utf-16"), else the detected encoding (e.g. "cp949", "cp932",
+    "cp1252"); when nothing fits, UTF-8 with U+FFFD for every undecodable run and a
+    warning that counts them ("utf-8-replaced"). Line ends become \\n."""
     kind = binary_kind(data[:SNIFF_BYTES])
     if kind is not None:
         raise UnsupportedDocument(path, f"binary file ({kind})")
+    encoding = "utf-8"
     if data.startswith(UTF16_BOMS):
+        encoding = "utf-16"
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
@@ -87,6 +115,7 @@ def decode_text(data: bytes, path: Path, warnings: list[str]) -> str:
     else:
         if data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8):]
+            encoding = "utf-8-sig"
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -94,10 +123,22 @@ def decode_text(data: bytes, path: Path, warnings: list[str]) -> str:
             text = data.decode("utf-8", errors="qaflow.documents.replace")
             ranges, _replaced.ranges = _replaced.ranges, []
             count = sum(end - start for start, end in ranges)
+            # UTF-8 with a few damaged bytes (more valid non-ASCII characters than bad
+            # bytes) stays UTF-8: read in a legacy code page, all its good text would
+            # turn into mojibake. Otherwise the file is in another encoding: detect it.
+            valid_non_ascii = sum(1 for ch in text if ord(ch) > 127) - len(ranges)
+            detected = detect_encoding(data) if valid_non_ascii < count else None
+            if detected is not None:
+                try:
+                    text = data.decode(detected)
+                    return text.replace("\r\n", "\n").replace("\r", "\n"), detected
+                except (UnicodeDecodeError, LookupError):
+                    pass
+            encoding = "utf-8-replaced"
             shown = ", ".join(str(start) for start, _ in ranges[:5])
             more = f" and {len(ranges) - 5} more places" if len(ranges) > 5 else ""
             warnings.append(
                 f"{path}: not valid UTF-8; {count} undecodable byte(s) replaced with U+FFFD "
                 f"at byte offset(s) {shown}{more}"
             )
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding

@@ -4,10 +4,20 @@ A line-based reader, not a full CommonMark parser: it needs headings for the
 heading path, fences so that `# comment` in code is never a heading, and tables
 as rows. Inline markup stays in the text (links carry meaning); heading titles
 are cleaned so the heading path reads as plain words.
+
+Site-generator markup is not content and would be embedded and searched as if
+it were: MkDocs/Pandoc attribute lists (`## Files { #request-files }`), HTML
+tags (`<div class="termy">`, `<font color=...>` in terminal captures) and
+entities, admonition markers (`!!! note "Title"`, `??? tip`, `/// warning |
+Title`, whose indented bodies are dedented), and FastAPI-style include lines
+(`{* ../src/app.py hl[3] *}`) are removed before the blocks are read; an
+admonition's title stays as a line of text. Fenced code keeps its text, less
+presentational tags (font, span, b, ...) outside html/xml fences.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 from tasks.documents.builder import DocumentBuilder
@@ -32,11 +42,78 @@ INLINE_CLEANUPS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_ATTR = r"(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+ATTRIBUTE_LIST = re.compile(rf"[ \t]*\{{[ \t]*:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}")
+HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s+[^<>]*?)?/?>")
+PRESENTATIONAL_TAG = re.compile(
+    r"</?(?:font|span|b|i|u|em|strong|small|big|mark|kbd|code|sup|sub|br|a|div|p|pre)\b[^<>]*/?>", re.I
+)
+MARKUP_FENCES = frozenset({"html", "htm", "xml", "svg", "xhtml", "jinja", "jinja2", "vue", "jsx", "tsx"})
+ADMONITION = re.compile(r"""^(\s*)(?:!!!|\?\?\?\+?)[ \t]*[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"([^"]*)")?[ \t]*$""")
+BLOCK_OPEN = re.compile(r"^(\s*)/{3,}[ \t]*[\w-]+(?:[ \t]*\|[ \t]*(.*?))?(?:[ \t]+\{.*\})?[ \t]*$")
+BLOCK_CLOSE = re.compile(r"^\s*/{3,}[ \t]*$")
+INCLUDE_LINE = re.compile(r"^\s*\{\*.*\*\}\s*$")
+
+
+def strip_markup(text: str) -> str:
+    """A line of prose without attribute lists, HTML tags and entities."""
+    if "{" in text:
+        text = ATTRIBUTE_LIST.sub("", text)
+    if "<" in text:
+        text = HTML_TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def clean_markup(lines: list[str]) -> list[str]:
+    """The lines with site-generator markup removed (see the module docstring)."""
+    out: list[str] = []
+    fence: str | None = None  # the open fence's marker
+    fence_keeps_tags = False
+    bodies: list[int] = []  # indentation of the admonition bodies we are in
+    for line in lines:
+        if bodies and line.strip():
+            indent = len(line) - len(line.lstrip(" "))
+            while bodies and indent < bodies[-1]:
+                bodies.pop()
+            if bodies:
+                line = line[bodies[-1]:]
+        opened = FENCE.match(line)
+        if fence is not None:
+            closing = line.strip()
+            if closing.startswith(fence) and not closing.strip(fence[0]):
+                fence = None
+            elif not fence_keeps_tags and "<" in line:
+                line = PRESENTATIONAL_TAG.sub("", line)
+            out.append(line)
+            continue
+        if opened and not (opened.group(2)[0] == "`" and "`" in opened.group(3)):
+            fence = opened.group(2)
+            fence_keeps_tags = opened.group(3).strip().lower().lstrip("{.").split(" ")[0] in MARKUP_FENCES
+            out.append(line)
+            continue
+        admonition = ADMONITION.match(line) or BLOCK_OPEN.match(line)
+        if admonition:
+            indent = len(admonition.group(1))
+            if line.lstrip().startswith(("!!!", "???")):
+                bodies.append((bodies[-1] if bodies else 0) + indent + 4)
+            out.append(admonition.group(1) + strip_markup(admonition.group(2) or ""))
+            continue
+        if BLOCK_CLOSE.match(line) or INCLUDE_LINE.match(line):
+            out.append("")
+            continue
+        stripped = strip_markup(line)
+        out.append("" if line.strip() and not stripped.strip() else stripped)
+    return out
+
+
 def plain_inline(text: str) -> str:
-    """A heading title without Markdown inline markup."""
+    """A heading title without Markdown inline markup, attribute lists and entities."""
+    text = ATTRIBUTE_LIST.sub("", text)
     for pattern, replacement in INLINE_CLEANUPS:
         text = pattern.sub(replacement, text)
-    return " ".join(text.split())
+    return " ".join(html.unescape(text).split())
 
 
 def split_row(line: str) -> list[str]:
@@ -75,7 +152,7 @@ def strip_front_matter(lines: list[str]) -> list[str]:
 def read_markdown(text: str, builder: DocumentBuilder) -> None:
     """Feeds the builder the blocks of a Markdown text."""
     text = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    lines = strip_front_matter(text.split("\n"))
+    lines = clean_markup(strip_front_matter(text.split("\n")))
     paragraph: list[str] = []
     item: list[str] | None = None  # [marker, depth, text...] of the list item being read
 

@@ -48,6 +48,9 @@ class Document(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    encoding: str | None = Field(
+        default=None, description="Text formats: the encoding the bytes were decoded with (utf-8, cp949, ...)."
+    )
     pages: list[tuple[int, int]] = Field(
         default_factory=list,
         description="PDF only: (start, end) offsets in text of each page, in page order.",

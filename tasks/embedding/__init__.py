@@ -1,15 +1,28 @@
-"""Embedding: a local sentence-transformers model, loaded once per process and
+"""Embedding: a local model (all-MiniLM-L6-v2 by default) run by ONNX Runtime,
+or by sentence-transformers as the reference, loaded once per process and
 always called from one long-lived worker thread."""
 
+from tasks.embedding.backends import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    UnknownBackend,
+    resolve_backend,
+    usable_cores,
+)
 from tasks.embedding.encoder import Embedder, get_embedder, loaded_embedders
 from tasks.embedding.model import DEFAULT_MODEL, ModelInfo, ModelNotFound, resolve_model
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
     "DEFAULT_MODEL",
     "Embedder",
     "ModelInfo",
     "ModelNotFound",
+    "UnknownBackend",
     "get_embedder",
     "loaded_embedders",
+    "resolve_backend",
     "resolve_model",
+    "usable_cores",
 ]

@@ -1,10 +1,10 @@
-"""One SentenceTransformer per process, and one thread that ever calls it.
+"""One embedding model per process and backend, and one thread that ever calls it.
 
-torch keeps per-thread state (thread-local allocator caches, OpenMP pools), so
-encoding from a fresh thread per task or per run grows the process for good.
-Every `encode` here is handed to a single long-lived worker thread; callers
-get a Future, which also lets the pipeline write batch N while batch N+1 is
-being encoded.
+torch keeps per-thread state (thread-local allocator caches, OpenMP pools), and
+ONNX Runtime its own thread pool per session, so encoding from a fresh thread
+per task or per run grows the process for good. Every `encode` here is handed
+to a single long-lived worker thread; callers get a Future, which also lets
+the pipeline write batch N while batch N+1 is being encoded.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from tasks.embedding.backends import Backend, load_backend, resolve_backend
 from tasks.embedding.model import ModelInfo, resolve_model
 
 if TYPE_CHECKING:
@@ -28,12 +29,14 @@ DEFAULT_BATCH_SIZE = 32
 class Embedder:
     """Encodes texts to normalised float32 vectors on its own worker thread."""
 
-    def __init__(self, info: ModelInfo, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, info: ModelInfo, batch_size: int = DEFAULT_BATCH_SIZE, backend: str | None = None) -> None:
         self.info = info
+        self.backend: Backend = resolve_backend(backend)
         self.batch_size = batch_size
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qaflow-embed")
         self._model: Any = None
         self.load_seconds = 0.0
+        self.export_seconds = 0.0
         self.encode_seconds = 0.0
         self.encoded = 0
 
@@ -41,14 +44,12 @@ class Embedder:
     def _load(self) -> Any:
         if self._model is None:
             started = time.perf_counter()
-            from sentence_transformers import SentenceTransformer  # ~6 s: only when embedding
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr per process
-
-            self._model = SentenceTransformer(str(self.info.path), device="cpu")
+            self._model = load_backend(self.backend, self.info, self.batch_size)
             self.load_seconds = time.perf_counter() - started
-            log.info("loaded embedding model %s in %.1f s", self.info.name, self.load_seconds)
+            self.export_seconds = self._model.export_seconds
+            log.info(
+                "loaded embedding model %s (%s) in %.2f s", self.info.name, self.backend, self.load_seconds
+            )
         return self._model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -56,23 +57,12 @@ class Embedder:
 
         model = self._load()
         if not texts:
-            return np.zeros((0, self.dimension_on_worker(model)), dtype=np.float32)
+            return np.zeros((0, model.dimension), dtype=np.float32)
         started = time.perf_counter()
-        vectors = model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        vectors = model.encode(texts)
         self.encode_seconds += time.perf_counter() - started
         self.encoded += len(texts)
         return np.asarray(vectors, dtype=np.float32)
-
-    @staticmethod
-    def dimension_on_worker(model: Any) -> int:
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
 
     # -- callable from any thread ----------------------------------------------------
     def submit(self, texts: list[str]) -> Future[np.ndarray]:
@@ -89,8 +79,12 @@ class Embedder:
 
     @property
     def model(self) -> Any:
-        """The SentenceTransformer itself (loaded on the worker); for benchmarks and tests."""
+        """The loaded backend (TorchBackend or OnnxBackend), loaded on the worker."""
         return self._worker.submit(self._load).result()
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.dimension)
 
     @property
     def worker_thread_ids(self) -> set[int]:
@@ -101,17 +95,20 @@ class Embedder:
         self._worker.shutdown(wait=True)
 
 
-_embedders: dict[str, Embedder] = {}
+_embedders: dict[tuple[str, str], Embedder] = {}
 _lock = threading.Lock()
 
 
-def get_embedder(model: str | None = None) -> Embedder:
-    """The process-wide Embedder for `model` (see resolve_model); created once."""
+def get_embedder(model: str | None = None, backend: str | None = None) -> Embedder:
+    """The process-wide Embedder for `model` (see resolve_model) on `backend`
+    (see resolve_backend: onnx unless asked otherwise); created once."""
     info = resolve_model(model)
+    name = resolve_backend(backend)
     with _lock:
-        embedder = _embedders.get(str(info.path))
+        key = (str(info.path), name)
+        embedder = _embedders.get(key)
         if embedder is None:
-            embedder = _embedders[str(info.path)] = Embedder(info)
+            embedder = _embedders[key] = Embedder(info, backend=name)
         return embedder
 
 

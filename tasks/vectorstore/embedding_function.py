@@ -20,7 +20,9 @@ NAME = "qaflow-sentence-transformers"
 
 @register_embedding_function
 class QaflowEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Normalised sentence-transformers vectors, computed on the process's embedding thread."""
+    """Normalised vectors of the local model (ONNX Runtime by default, sentence-transformers
+    as the reference; the registered name predates the ONNX backend and stays, since stored
+    collections name it), computed on the process's embedding thread."""
 
     def __init__(self, model: str = DEFAULT_MODEL) -> None:
         self.model = model

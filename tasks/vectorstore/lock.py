@@ -24,11 +24,14 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
-from blocks.vectorstore import VectorStore
 from tasks.vectorstore.store import location_key, state_folder
+
+if TYPE_CHECKING:
+    from blocks.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
 

@@ -16,19 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blocks.vectorstore import VectorStore
 from tasks.embedding import ModelInfo
 from tasks.settings import state_dir
 from tasks.vectorstore.embedding_function import QaflowEmbeddingFunction
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the block class imports Prefect; a query does not need it
     import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+    from blocks.vectorstore import VectorStore
+
 log = logging.getLogger(__name__)
 
 PAGE = 5000  # ids per page when reading the whole collection
+HASH_SLICE = 500  # content hashes per `$in` lookup
+
+# HNSW settings of new collections. Chroma's defaults (ef_search 100, M 16) missed an
+# obvious best match on a 1,300-chunk corpus (issue 15); a wider search costs ~ms here.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
 
 _clients: dict[str, ClientAPI] = {}
 _clients_lock = threading.Lock()
@@ -105,12 +111,20 @@ def state_folder(block: VectorStore) -> Path:
 
 @dataclass(slots=True)
 class Hit:
+    """One retrieved chunk. `score` is what ranks it: the fused score of a hybrid
+    query, the cosine similarity of a vector-only one; `vector_score` (cosine) and
+    `lexical_score` (BM25, None when its words did not match) say why."""
+
     chunk_id: str
     path: str
     heading: str
     text: str
     score: float
     metadata: dict[str, Any]
+    vector_score: float | None = None
+    lexical_score: float | None = None
+    vector_rank: int | None = None
+    lexical_rank: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +132,10 @@ class Hit:
             "heading": self.heading,
             "text": self.text,
             "score": round(self.score, 6),
+            "vector_score": None if self.vector_score is None else round(self.vector_score, 6),
+            "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 6),
+            "vector_rank": self.vector_rank,
+            "lexical_rank": self.lexical_rank,
             "chunk_id": self.chunk_id,
         }
 
@@ -183,8 +201,10 @@ class ChromaStore:
                     name,
                     embedding_function=function,
                     metadata=self._metadata(),
-                    configuration={"hnsw": {"space": "cosine"}},
+                    configuration={"hnsw": dict(HNSW)},
                 )
+            else:
+                widen_search(collection)
             self._collection = collection
         return self._collection
 
@@ -240,6 +260,36 @@ class ChromaStore:
             where = {"path": chunk[0]} if len(chunk) == 1 else {"path": {"$in": chunk}}
             self.collection.delete(where=where)
 
+    def vectors_by_hash(self, hashes: Sequence[str]) -> dict[str, Any]:
+        """content_hash -> stored vector, for the hashes the collection already holds.
+
+        A chunk whose embedded text, chunker settings and model did not change has
+        the same hash, so its vector is reused instead of computed again.
+        """
+        found: dict[str, Any] = {}
+        wanted = sorted(set(hashes))
+        for part in _slices(len(wanted), HASH_SLICE):
+            chunk = wanted[part]
+            where = {"content_hash": chunk[0]} if len(chunk) == 1 else {"content_hash": {"$in": chunk}}
+            got = self.collection.get(where=where, include=["embeddings", "metadatas"])
+            for meta, vector in zip(got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else [],
+                                    strict=False):
+                key = (meta or {}).get("content_hash")
+                if key and key not in found:
+                    found[str(key)] = vector
+        return found
+
+    def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, document, metadata) of every chunk, paged (rebuilding the lexical index)."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            for chunk_id, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False):
+                yield chunk_id, text or "", dict(meta or {})
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE
+
     def records(self, ids: Sequence[str], embeddings: bool = True) -> dict[str, Any]:
         """ids, documents, metadatas (and embeddings) of `ids`, in the order asked."""
         include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
@@ -270,8 +320,7 @@ class ChromaStore:
             offset += PAGE
 
     def query(self, embedding: Sequence[float], k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
-        if self.count() == 0:
-            return []
+        """The `k` nearest chunks by cosine (HNSW), best first."""
         import numpy as np
 
         found = self.collection.query(
@@ -281,9 +330,9 @@ class ChromaStore:
             include=["documents", "metadatas", "distances"],
         )
         hits = []
-        for chunk_id, text, meta, distance in zip(
+        for rank, (chunk_id, text, meta, distance) in enumerate(zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
-        ):
+        ), 1):
             meta = dict(meta or {})
             hits.append(
                 Hit(
@@ -293,6 +342,37 @@ class ChromaStore:
                     text=text or "",
                     score=1.0 - float(distance),
                     metadata=meta,
+                    vector_score=1.0 - float(distance),
+                    vector_rank=rank,
                 )
             )
         return hits
+
+    def hits_for(self, ids: Sequence[str], embedding: Sequence[float], where: dict[str, Any] | None = None) -> list[Hit]:
+        """Hits for chunks found another way (the lexical index), with their cosine to
+        `embedding`; those `where` excludes are left out."""
+        import numpy as np
+
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), where=where or None, include=["documents", "metadatas", "embeddings"])
+        query = np.asarray(embedding, dtype=np.float32)
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        hits = []
+        for chunk_id, text, meta, vector in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], vectors,
+                                                strict=False):
+            meta = dict(meta or {})
+            cosine = float(np.asarray(vector, dtype=np.float32) @ query)
+            hits.append(Hit(chunk_id=chunk_id, path=str(meta.get("path", "")), heading=str(meta.get("heading", "")),
+                            text=text or "", score=cosine, metadata=meta, vector_score=cosine))
+        return hits
+
+
+def widen_search(collection: Collection) -> None:
+    """Raise an older collection's ef_search to HNSW's (a query-time setting Chroma lets change)."""
+    try:
+        current = ((collection.configuration or {}).get("hnsw") or {}).get("ef_search")
+        if current is not None and int(current) < HNSW["ef_search"]:
+            collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+    except Exception as exc:  # an older server or a configuration it will not change: keep searching
+        log.debug("could not raise ef_search of %s: %s", collection.name, exc)

@@ -12,6 +12,10 @@ import pytest
 
 from blocks.vectorstore import VectorStore
 
+# one ONNX export for the whole session, shared by the CLI subprocesses of every test
+# (each test has its own QAFLOW_HOME; the export takes seconds)
+os.environ.setdefault("QAFLOW_MODEL_CACHE", str(Path(os.environ["QAFLOW_HOME"]) / "models" / "onnx"))
+
 
 @pytest.fixture(scope="session")
 def embedder() -> Any:
@@ -88,6 +92,14 @@ def assert_in_step(root: Path, chunk_tokens: int | None = None, overlap: int | N
         assert {p: sorted(ids) for p, ids in stored.items()} == {p: sorted(ids) for p, ids in expected.items() if ids}
         assert {p: ids for p, ids in recorded.items()} == expected
         assert store.count() == sum(len(ids) for ids in expected.values())
+        # the lexical index serves exactly the store's chunks
+        from tasks.vectorstore.lexical import LexicalIndex, lexical_path
+
+        lexical = LexicalIndex(lexical_path(block))
+        try:
+            assert lexical.ids() == {c for ids in expected.values() for c in ids}
+        finally:
+            lexical.close()
         return drift
     finally:
         manifest.close()

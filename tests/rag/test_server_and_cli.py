@@ -89,11 +89,15 @@ def test_cli_json_outputs(rag_home: Path, tmp_path: Path) -> None:
                 "chunks_deleted", "embed_seconds", "peak_rss_mb"):
         assert key in counts
 
-    queried = runner.invoke(app, ["rag", "query", "token expiry", "-k", "5", "--json"])
+    queried = runner.invoke(app, ["rag", "query", "when do tokens expire", "-k", "5", "--json"])
     assert queried.exit_code == 0, queried.output
     hits = json.loads(queried.stdout.strip().splitlines()[-1])
-    assert len(hits) == 1 and set(hits[0]) == {"path", "heading", "text", "score", "chunk_id"}
+    assert len(hits) == 1 and set(hits[0]) == {"path", "heading", "text", "score", "vector_score", "lexical_score",
+                                               "vector_rank", "lexical_rank", "chunk_id"}
     assert hits[0]["heading"] == "Auth > Tokens"
+    # both rankings are shown: the chunk is the vector search's first and holds "tokens" and "expire"
+    assert hits[0]["vector_rank"] == 1 and hits[0]["vector_score"] > 0.3
+    assert hits[0]["lexical_rank"] == 1 and hits[0]["lexical_score"] > 0
 
     status = runner.invoke(app, ["rag", "status", "--json"])
     assert status.exit_code == 0, status.output

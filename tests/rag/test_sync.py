@@ -33,7 +33,9 @@ def test_add_change_shrink_delete_rename_touch_and_config(rag_home: Path, tmp_pa
     assert first["failed"] == 1 and first["failures"][0]["path"].endswith("broken.docx")
     skipped = {Path(p["path"]).name: p["reason"] for p in first["skips"]}
     assert "picture.png" in skipped and "blob.md" in skipped
-    assert first["chunks_written"] == first["embedded"] > 5
+    # identical chunk texts are embedded once: embedded + reused covers every chunk
+    assert first["chunks_written"] == first["embedded"] + first["reused"] and first["embedded"] > 5
+    assert first["chunks_kept"] == first["chunks_deleted"] == 0
     assert first["peak_rss_mb"] > 0 and first["embed_seconds"] > 0
     assert_in_step(root)
 
@@ -79,7 +81,8 @@ def test_add_change_shrink_delete_rename_touch_and_config(rag_home: Path, tmp_pa
     assert_in_step(root)
     write(root, "orders.md", (root / "sub" / "orders-v2.md").read_text())
     copied = rag_sync(source_dir=str(root))
-    assert copied["added"] == 1 and copied["embedded"] > 0
+    # a copy's chunks have the texts of chunks already stored: their vectors are reused (issue 15)
+    assert copied["added"] == 1 and copied["embedded"] == 0 and copied["reused"] == copied["chunks_written"] > 0
     assert_in_step(root)
 
     # the unreadable file is still reported every time, the others unaffected
@@ -100,7 +103,9 @@ def test_query_returns_nearest_chunks_with_heading_and_score(rag_home: Path, tmp
     write(root, "shipping.md", "# Shipping\n\nParcels leave the warehouse every weekday at noon.\n")
     rag_sync(source_dir=str(root))
     hits = rag_query("how long is an access token valid?", k=3)
-    assert [set(h) for h in hits] == [{"path", "heading", "text", "score", "chunk_id"}] * 3
+    keys = {"path", "heading", "text", "score", "vector_score", "lexical_score", "vector_rank", "lexical_rank",
+            "chunk_id"}
+    assert [set(h) for h in hits] == [keys] * 3
     assert hits[0]["path"] == (root / "auth.md").as_posix()
     assert hits[0]["heading"] == "Authentication > Token lifetime"
     assert "expires after 60 minutes" in hits[0]["text"]
