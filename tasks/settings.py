@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(default=None, description="Chroma server host.")
     chroma_port: int | None = Field(default=None, description="Chroma server port.")
     embedding_model: str | None = Field(default=None, description="Local sentence-transformers model path.")
+    # What a document may cost to read (tasks/documents/limits.py): files come from other people.
+    documents_max_file_bytes: int = Field(default=50 * 1024 * 1024, description="Largest file read, on disk.")
+    documents_max_unpacked_bytes: int = Field(
+        default=100 * 1024 * 1024, description="Office files (ZIP): all members together, uncompressed."
+    )
+    documents_max_ratio: int = Field(default=100, description="Office files: largest compression ratio of a member.")
+    documents_max_members: int = Field(default=10_000, description="Office files: most members in the package.")
+    documents_max_pdf_pages: int = Field(default=2_000, description="Most pages of a PDF.")
+    documents_max_pdf_decoded_bytes: int = Field(
+        default=100 * 1024 * 1024, description="PDF: decoded page content of the whole file."
+    )
 
 
 def settings() -> Settings:

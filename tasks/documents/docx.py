@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from tasks.documents.archive import check_package
 from tasks.documents.builder import DocumentBuilder
 from tasks.documents.errors import DocumentError
 from tasks.documents.sheets import _encrypted_or_corrupt
@@ -261,6 +262,7 @@ def read_docx(path: Path, data: bytes, builder: DocumentBuilder) -> None:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table as DocxTable
 
+    check_package(path, data, "docx")  # sizes and ratios first: nothing inflates a bomb
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile) as exc:

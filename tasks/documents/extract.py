@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tasks.documents.builder import DocumentBuilder
-from tasks.documents.decoding import MAX_BYTES, decode_text, read_bytes
+from tasks.documents.decoding import decode_detected
 from tasks.documents.errors import DocumentError, UnsupportedDocument
 from tasks.documents.html import read_html
+from tasks.documents.limits import ReadLimits
 from tasks.documents.markdown import read_markdown
 from tasks.documents.model import Document
+from tasks.documents.opening import FileStat, read_file
 from tasks.documents.rst import read_rst
 from tasks.documents.sheets import read_csv
 from tasks.documents.text import read_text
@@ -67,28 +69,44 @@ def format_of(path: str | Path) -> str | None:
     return None
 
 
-def extract(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
-    """Reads one file into a Document.
+def extract(path: str | Path, *, max_bytes: int | None = None, root: str | Path | None = None) -> Document:
+    """Reads one file into a Document (see `extract_read`)."""
+    return extract_read(path, max_bytes=max_bytes, root=root)[0]
 
-    Raises UnsupportedDocument for binary files and unknown suffixes (skip them),
-    DocumentError for files that should be readable but are not (report them).
+
+def extract_read(
+    path: str | Path, *, max_bytes: int | None = None, root: str | Path | None = None
+) -> tuple[Document, FileStat]:
+    """Reads one file into a Document, and says what exactly was read.
+
+    The file is opened once, without following a link (nor, with `root`, a link
+    in any folder between `root` and the file), and its size, mtime and sha256
+    come from that descriptor: record those, not an earlier look at the path.
+    `max_bytes` caps the file on disk (default: QAFLOW_DOCUMENTS_MAX_FILE_BYTES).
+
+    Raises UnsupportedDocument for links, binary files and unknown suffixes (skip
+    them), DocumentError for files that should be readable but are not, or are
+    over a limit (report them).
     """
     file_path = Path(path)
     suffix = file_path.suffix.lower()
     if not supported(file_path):
         reason = f"unknown suffix {suffix}" if suffix else "no suffix"
         raise UnsupportedDocument(path, reason)
-    if not file_path.is_file():
-        if not file_path.exists():
-            raise DocumentError(path, "no such file")
-        raise UnsupportedDocument(path, "not a regular file")
-    data = read_bytes(file_path, max_bytes)
+    if max_bytes is None:
+        max_bytes = ReadLimits.from_settings().max_file_bytes
+    read = read_file(file_path, root, max_bytes)
+    stat, data = read.stat, read.data
+    del read
     if suffix in TEXT_FORMATS:
         format_name, text_reader = TEXT_FORMATS[suffix]
         builder = DocumentBuilder(str(path), format_name)
-        text = decode_text(data, file_path, builder.warnings)
+        text, encoding = decode_detected(data, file_path, builder.warnings)
+        del data
         text_reader(text, builder)
-        return builder.build()
+        document = builder.build()
+        document.encoding = encoding
+        return document, stat
     format_name, dotted = BINARY_FORMATS[suffix]
     builder = DocumentBuilder(str(path), format_name)
     try:
@@ -97,4 +115,4 @@ def extract(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
         raise
     except Exception as exc:  # a corrupt file surfaces as any error of its library
         raise DocumentError(path, f"cannot read {format_name}: {type(exc).__name__}: {exc}") from exc
-    return builder.build()
+    return builder.build(), stat

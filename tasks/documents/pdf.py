@@ -11,6 +11,7 @@ layer) are reported, not OCRed.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from tasks.documents.builder import DocumentBuilder
 from tasks.documents.errors import DocumentError
+from tasks.documents.limits import ReadLimits
 
 COLUMN_GAP = re.compile(r"\s{3,}")
 LIST_ITEM = re.compile(r"^([-•*▪◦]|\d{1,3}[.)]|[a-z][.)])\s+(\S.*)$")
@@ -83,12 +85,97 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
+def _pypdf_limits(limits: ReadLimits):
+    """pypdf's own decompression limits, lowered to ours for this thread while a PDF is read."""
+    try:
+        from pypdf import apply_configuration
+    except ImportError:  # an older pypdf: our page and content budgets still hold
+        return contextlib.nullcontext()
+    cap = min(limits.max_pdf_decoded_bytes, 75_000_000)
+    return apply_configuration(
+        maximum_declared_stream_length=cap,
+        array_based_stream_maximum_output_length=cap,
+        zlib_maximum_output_length=cap,
+        lzw_maximum_output_length=cap,
+        run_length_maximum_output_length=cap,
+        brotli_maximum_output_length=cap,
+        jbig2_maximum_output_length=cap,
+        image_maximum_buffer_size=cap,
+    )
+
+
+def _stream_key(stream) -> object:
+    ref = getattr(stream, "indirect_reference", None)
+    return (ref.idnum, ref.generation) if ref is not None else id(stream)
+
+
+def _content_bytes(page, seen: set[object]) -> int:
+    """Decoded size of what text extraction will decode on this page: its content
+    streams and the form XObjects its resources reach (each stream counted once per
+    file; pypdf keeps the decoded data, so extraction does not decode them again)."""
+    total = 0
+    pending: list = []
+    contents = page.get("/Contents")
+    if contents is not None:
+        contents = contents.get_object()
+        pending.extend(contents if isinstance(contents, list) else [contents])
+    resources = [page.get("/Resources")]
+    while pending or resources:
+        if resources:
+            found = resources.pop()
+            found = found.get_object() if found is not None else None
+            xobjects = found.get("/XObject") if hasattr(found, "get") else None
+            xobjects = xobjects.get_object() if xobjects is not None else None
+            if hasattr(xobjects, "values"):
+                pending.extend(x for x in xobjects.values())
+            continue
+        stream = pending.pop().get_object()
+        key = _stream_key(stream)
+        if key in seen or not hasattr(stream, "get_data"):
+            continue
+        seen.add(key)
+        if stream.get("/Subtype") not in (None, "/Form"):
+            continue  # images are not decoded for text
+        total += len(stream.get_data())
+        if stream.get("/Subtype") == "/Form":
+            resources.append(stream.get("/Resources"))
+    return total
+
+
 def read_pdf(path: Path, data: bytes, builder: DocumentBuilder) -> None:
-    """Feeds the builder each page's headings, paragraphs and simple tables."""
+    """Feeds the builder each page's headings, paragraphs and simple tables.
+
+    Bounded: at most `max_pdf_pages` pages, at most `max_pdf_decoded_bytes` of
+    decoded page content over the whole file, and pypdf's per-stream
+    decompression limits lowered to the same figure.
+    """
+    limits = ReadLimits.from_settings()
+    with _pypdf_limits(limits):
+        _read_pdf(path, data, builder, limits)
+
+
+def _read_pdf(path: Path, data: bytes, builder: DocumentBuilder, limits: ReadLimits) -> None:
     reader = _open(path, data)
+    count = len(reader.pages)
+    if count > limits.max_pdf_pages:
+        raise DocumentError(path, f"PDF has {count:,} pages (limit {limits.max_pdf_pages:,})")
     pages: list[tuple[str, list[tuple[str, float]]]] = []
     failed: list[str] = []
+    decoded = 0
+    seen: set[object] = set()
     for number, page in enumerate(reader.pages, start=1):
+        try:
+            decoded += _content_bytes(page, seen)
+        except Exception as exc:  # a stream over pypdf's limits, or a broken one: that page only
+            failed.append(f"page {number}: {type(exc).__name__}: {exc}")
+            pages.append(("", []))
+            continue
+        if decoded > limits.max_pdf_decoded_bytes:
+            raise DocumentError(
+                path,
+                f"PDF page content inflates past {limits.max_pdf_decoded_bytes:,} bytes "
+                f"(at page {number} of {count:,})",
+            )
         try:
             try:
                 text = page.extract_text(extraction_mode="layout")

@@ -14,6 +14,7 @@ import io
 import re
 from pathlib import Path
 
+from tasks.documents.archive import check_package
 from tasks.documents.builder import DocumentBuilder
 from tasks.documents.errors import DocumentError
 
@@ -118,6 +119,7 @@ def read_xlsx(path: Path, data: bytes, builder: DocumentBuilder) -> None:
 
     from openpyxl import load_workbook
 
+    check_package(path, data, "xlsx")  # sizes and ratios first: nothing inflates a bomb
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:

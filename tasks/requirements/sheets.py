@@ -34,11 +34,22 @@ def xlsx_tables(path: Path) -> list[tuple[str, list[list[str]]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    head = path.read_bytes()[:8]
-    if head == _OLE_MAGIC:
-        raise RequirementError(f"{path}: the workbook is password-protected (encrypted); save it without a password")
+    from tasks.documents import DocumentError, ReadLimits, check_package, read_file
+
+    # Read once, without following links, and measured before openpyxl inflates it:
+    # a shared workbook can be a zip bomb (see docs/security.md).
+    limits = ReadLimits.from_settings()
     try:
-        workbook = load_workbook(path, data_only=True)
+        data = read_file(path, max_bytes=limits.max_file_bytes).data
+        if data[:8] == _OLE_MAGIC:
+            raise RequirementError(
+                f"{path}: the workbook is password-protected (encrypted); save it without a password"
+            )
+        check_package(path, data, "xlsx", limits)
+    except DocumentError as exc:
+        raise RequirementError(str(exc)) from None
+    try:
+        workbook = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise RequirementError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     tables = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tasks.changes import FileRecord, Manifest, detect_changes, sha256_file
 
 KEY = ("config-1", "model-x", "v1")
@@ -105,4 +107,67 @@ def test_symlink_leaving_the_folder_is_skipped(tmp_path: Path) -> None:
     (root / "link.md").symlink_to(outside)
     plan = detect_changes(root, manifest, *KEY)
     assert plan.empty
-    assert any("symlink leaves the folder" in p.reason for p in plan.skipped)
+    assert any("symlink leaves the folder (not followed" in p.reason for p in plan.skipped)
+
+
+def test_a_file_swapped_for_a_link_after_the_scan_is_skipped_and_its_row_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tasks.changes.detect as detect
+
+    root, manifest = _setup(tmp_path)
+    (root / "a.md").write_text("# A\n\nedited\n")  # changed: detection will hash it
+    outside = tmp_path / "secret.md"
+    outside.write_text("secret")
+    real_scan = detect.scan
+
+    def scan_then_swap(folder, **kwargs):
+        found = real_scan(folder, **kwargs)
+        (root / "a.md").unlink()
+        (root / "a.md").symlink_to(outside)
+        (root / "sub").rename(tmp_path / "sub-moved")
+        (root / "sub").symlink_to(tmp_path / "sub-moved", target_is_directory=True)
+        return found
+
+    monkeypatch.setattr(detect, "scan", scan_then_swap)
+    plan = detect_changes(root, manifest, *KEY)
+    skipped = {Path(p.path).relative_to(root).as_posix(): p.reason for p in plan.skipped}
+    assert skipped == {
+        "a.md": "symbolic link (not followed)",
+        "sub/c.txt": "folder 'sub' on its path is a symbolic link (not followed)",
+    }
+    assert sorted(plan.deleted) == [(root / "a.md").as_posix(), (root / "sub" / "c.txt").as_posix()]
+    assert not plan.to_index and plan.unchanged == 1
+
+
+def test_a_file_gone_after_the_scan_is_a_delete_and_a_too_large_one_keeps_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tasks.changes.detect as detect
+
+    root, manifest = _setup(tmp_path)
+    (root / "b.md").write_text("# B\n\n" + "beta " * 100)
+    real_scan = detect.scan
+
+    def scan_then_delete(folder, **kwargs):
+        found = real_scan(folder, **kwargs)
+        (root / "a.md").unlink()
+        return found
+
+    monkeypatch.setattr(detect, "scan", scan_then_delete)
+    monkeypatch.setenv("QAFLOW_DOCUMENTS_MAX_FILE_BYTES", "100")
+    plan = detect_changes(root, manifest, *KEY)
+    assert plan.deleted == [(root / "a.md").as_posix()]
+    assert [(p.path, p.reason) for p in plan.failed] == [((root / "b.md").as_posix(), "too large (505 bytes, limit 100)")]
+    assert not plan.changed and plan.unchanged == 1  # b.md's row stays until it can be read
+
+
+def test_state_comes_from_the_descriptor(tmp_path: Path) -> None:
+    import hashlib
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.md").write_bytes(b"alpha")
+    os.utime(root / "a.md", ns=(1, 1_700_000_000_123_456_789))
+    (state,) = detect_changes(root, Manifest(tmp_path / "m.sqlite"), *KEY).added
+    assert (state.size, state.mtime_ns, state.sha256) == (5, 1_700_000_000_123_456_789, hashlib.sha256(b"alpha").hexdigest())
