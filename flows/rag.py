@@ -17,6 +17,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from blocks.vectorstore import VectorStore
+from flows import failures  # noqa: F401  (expected failures end a run in one line)
 from tasks.changes.index import BatchResult
 from tasks.changes.steps import (
     batches,
@@ -41,8 +42,11 @@ COUNT_KEYS = (
     "unchanged",
     "failed",
     "skipped",
+    "ignored",
     "chunks_written",
+    "chunks_kept",
     "chunks_deleted",
+    "reused",
 )
 
 
@@ -50,7 +54,8 @@ def _publish(counts: dict[str, Any]) -> None:
     """The counts as a Prefect table artifact (one row per figure)."""
     from prefect.artifacts import create_table_artifact
 
-    rows = [{"figure": key, "value": counts[key]} for key in (*COUNT_KEYS, "embedded", "embed_seconds", "seconds", "peak_rss_mb", "repaired")]
+    figures = (*COUNT_KEYS, "embedded", "embed_seconds", "seconds", "peak_rss_mb", "repaired")
+    rows = [{"figure": key, "value": counts[key]} for key in figures]
     rows += [{"figure": f"failed: {p['path']}", "value": p["reason"]} for p in counts["failures"][:50]]
     create_table_artifact(table=rows, key="rag-sync", description=f"rag sync of {counts['source_dir']} into {counts['store']}")
 
@@ -65,6 +70,7 @@ def rag_sync(
     batch_files: int = 32,
     batch_bytes: int = 200_000,
     lock_timeout: float | None = None,
+    embedding_backend: str | None = None,
 ) -> dict[str, Any]:
     """Bring the collection of the `store` VectorStore block in line with `source_dir`.
 
@@ -78,6 +84,12 @@ def rag_sync(
         batch_files: Files read, embedded and written per batch (memory is released after each).
         batch_bytes: Bytes of documents per batch at most.
         lock_timeout: Seconds to wait for a running sync of the same collection; empty: wait.
+        embedding_backend: onnx (default, ONNX Runtime) or torch (sentence-transformers, the
+            reference); empty: the block's, else QAFLOW_EMBEDDING_BACKEND, else onnx.
+
+    Counts: `embedded + reused == chunks_written + chunks_kept` (a chunk whose text,
+    chunker settings and model did not change keeps its vector: `reused`), and the
+    store grows by `chunks_written - chunks_deleted`.
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -86,7 +98,7 @@ def rag_sync(
     totals = BatchResult()
     counts: dict[str, Any] = dict.fromkeys(COUNT_KEYS, 0)
     with writer_lock(block, lock_timeout) as waited:
-        key = open_index(block, model, chunk_tokens, overlap)
+        key = open_index(block, model, chunk_tokens, overlap, embedding_backend)
         try:
             repaired = repair_index(key)
             plan = detect_changes(key, str(root))
@@ -120,8 +132,10 @@ def rag_sync(
                 totals.skipped.extend(step.skipped)
                 totals.warnings.extend(step.warnings)
                 totals.chunks_written += step.chunks_written
+                totals.chunks_kept += step.chunks_kept
                 totals.chunks_deleted += step.chunks_deleted
                 totals.embedded += step.embedded
+                totals.reused += step.reused
                 totals.embed_seconds += step.embed_seconds
             failed_paths = {p.path for p in totals.failed} | {p.path for p in totals.skipped}
             added = {s.path for s in plan.added}
@@ -133,8 +147,11 @@ def rag_sync(
                 unchanged=plan.unchanged + len(plan.touched),
                 failed=len(plan.failed) + len(totals.failed),
                 skipped=len(plan.skipped) + len(totals.skipped),
+                ignored=len(plan.ignored),
                 chunks_written=totals.chunks_written,
+                chunks_kept=totals.chunks_kept,
                 chunks_deleted=totals.chunks_deleted,
+                reused=totals.reused,
             )
         finally:
             close_index(key)
@@ -156,6 +173,8 @@ def rag_sync(
         store=block.describe(),
         failures=[p.model_dump() for p in plan.failed + totals.failed],
         skips=[p.model_dump() for p in plan.skipped + totals.skipped],
+        # editor debris, hidden entries, .qaflowignore/.gitignore: a count and the first few
+        ignores=[p.model_dump() for p in plan.ignored[:20]],
     )
     _publish(counts)
     progress("done", **{k: counts[k] for k in COUNT_KEYS})
@@ -163,25 +182,30 @@ def rag_sync(
 
 
 def rag_query(
-    text: str, k: int = 5, where: dict[str, Any] | None = None, store: str = "default"
+    text: str,
+    k: int = 5,
+    where: dict[str, Any] | None = None,
+    store: str = "default",
+    mode: str = "hybrid",
+    embedding_backend: str | None = None,
+    location: Any = None,
 ) -> list[dict[str, Any]]:
-    """The `k` nearest chunks to `text`: path, heading, text, score (cosine), chunk_id.
+    """The `k` best chunks for `text`: path, heading, text, score, vector_score (cosine),
+    lexical_score (BM25), their ranks, chunk_id.
 
-    Read-only and without a flow run: a query is interactive, and a Prefect
-    run would add seconds to each. Embeds with the model the collection
-    records, on the process's embedding thread.
+    mode "hybrid" fuses the vector and the lexical (FTS5) ranking by reciprocal
+    rank, and `score` is the fused score; "vector" is the vector search alone,
+    and `score` the cosine. Read-only and without a flow run: a query is
+    interactive, and a Prefect run would add seconds to each (nothing of it
+    needs retries, an artifact or the concurrency limit). `location`: a
+    StoreLocation found without Prefect (the CLI's fast path); else the block
+    `store` is resolved. Embeds with the model the collection records, on the
+    process's embedding thread.
     """
-    from tasks.embedding import get_embedder
+    from tasks.vectorstore.query import query_store
 
-    block = VectorStore.resolve(store)
-    try:
-        chroma = ChromaStore.existing(block)
-        if chroma is None:
-            return []
-        vector = get_embedder(chroma.model.name).encode([text])[0]
-        return [hit.as_dict() for hit in chroma.query(vector, k=k, where=where)]
-    finally:
-        close_clients(keep_http=True)
+    block = location if location is not None else VectorStore.resolve(store)
+    return query_store(block, text, k=k, where=where, mode=mode, embedding_backend=embedding_backend)
 
 
 def rag_status(store: str = "default") -> dict[str, Any]:

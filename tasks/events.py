@@ -9,6 +9,9 @@ deployments (or none) can react to it.
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,21 +76,67 @@ def flush_events(timeout: float = 30.0) -> None:
     EventsWorker.drain_all(timeout=timeout, at_exit=False)
 
 
+def quiet_changes(
+    folder: str | Path,
+    debounce_ms: int = 1600,
+    max_wait_ms: int | None = None,
+    stop_event: Any = None,
+    gitignore: bool | None = None,
+) -> Iterator[set[Path]]:
+    """Bursts of changed paths under `folder`, each once the folder has been quiet.
+
+    A burst is yielded when no change to a path that is not ignored has come for
+    `debounce_ms`, or `max_wait_ms` (default ten times `debounce_ms`) after its
+    first change, so a folder that never rests still syncs. watchfiles' own
+    `debounce` is a cap on grouping, not a quiet period (ten files written 300 ms
+    apart gave three syncs), so its Rust side only wakes this loop in short ticks
+    and the timing is kept here. Changes to ignored paths (editor debris, hidden
+    entries, ignore-file patterns: tasks/documents/ignore.py) neither start a
+    burst nor keep one waiting. Changes made while the caller works on a burst are
+    kept by watchfiles and come in the next one. Stops at `stop_event` or Ctrl-C.
+    """
+    from watchfiles import watch
+
+    from tasks.documents.ignore import WatchFilter
+
+    root = Path(os.path.abspath(folder))
+    quiet = max(debounce_ms, 0) / 1000
+    longest = (max_wait_ms if max_wait_ms is not None else 10 * debounce_ms) / 1000
+    tick = max(50, min(250, debounce_ms // 4))
+    keep = WatchFilter(root, gitignore=gitignore)
+    pending: set[Path] = set()
+    first = last = 0.0
+    for changes in watch(
+        root, watch_filter=None, debounce=tick, step=min(50, tick), rust_timeout=tick,
+        yield_on_timeout=True, stop_event=stop_event, raise_interrupt=False,
+    ):
+        now = time.monotonic()
+        wanted = {Path(path) for _kind, path in changes if not keep.ignored(path)}
+        if wanted:
+            if not pending:
+                first = now
+            pending |= wanted
+            last = now
+        if pending and (now - last >= quiet or now - first >= longest):
+            burst, pending = pending, set()
+            yield burst
+
+
 def watch_and_emit(
     folder: Path,
     debounce_ms: int = 1600,
     max_events: int | None = None,
     stop_event: Any = None,
     on_event: Any = None,
+    max_wait_ms: int | None = None,
 ) -> int:
     """Emit a files-changed event now (the whole folder) and after every burst of changes.
 
     The watcher syncs nothing itself: the rag-sync deployment's trigger does, on a
     worker or `qaflow serve`, so the Prefect UI shows the event and the run it caused.
+    A burst ends when the folder was quiet for `debounce_ms` (see `quiet_changes`).
     Returns the number of events sent; stops after `max_events` when given.
     """
-    from watchfiles import watch
-
     from tasks.documents import walk
 
     root = Path(folder).expanduser().resolve()
@@ -105,8 +154,8 @@ def watch_and_emit(
     files, _skipped = walk(root)
     if send(sorted(str(p.relative_to(root)) for p in files)):
         return sent
-    for burst in watch(root, debounce=debounce_ms, stop_event=stop_event, raise_interrupt=False):
-        changed = {Path(p).resolve() for _kind, p in burst}
+    for burst in quiet_changes(root, debounce_ms, max_wait_ms, stop_event):
+        changed = {p.resolve() for p in burst}
         if send(sorted(str(p.relative_to(root)) for p in changed if p.is_relative_to(root))):
             break
     return sent

@@ -2,7 +2,10 @@
 
 `sync` and `watch` run the `rag-sync` Prefect flow (artifacts, retries, the
 concurrency limit); `query` and `status` read the store directly, so they
-answer without a flow run.
+answer without a flow run. `query` does not even import Prefect when it can
+find the store without it (tasks/vectorstore/location.py): it needs no
+retries, no artifact and no lock, and Prefect's import and ephemeral API
+would cost seconds of a one-second answer.
 """
 
 from __future__ import annotations
@@ -24,6 +27,23 @@ StoreOption = typer.Option("default", "--store", help="VectorStore block name (e
 ModelOption = typer.Option(None, "--model", help="Local sentence-transformers model folder (default: all-MiniLM-L6-v2).")
 ChunkOption = typer.Option(None, "--chunk-tokens", help="Tokens per chunk (default: the model's window).")
 OverlapOption = typer.Option(None, "--overlap", help="Overlap in tokens (default: ~12.5% of the chunk).")
+BackendOption = typer.Option(
+    None, "--embedding-backend",
+    help="onnx (ONNX Runtime, default) or torch (sentence-transformers, the reference).",
+)
+NoGitignoreOption = typer.Option(
+    False, "--no-gitignore",
+    help="Index files that .gitignore files exclude (.qaflowignore still applies); "
+         "the setting is QAFLOW_RAG_GITIGNORE.",
+)
+
+
+def _gitignore(off: bool) -> None:
+    """--no-gitignore: the sync in this process reads QAFLOW_RAG_GITIGNORE (tasks/documents/ignore.py)."""
+    if off:
+        import os
+
+        os.environ["QAFLOW_RAG_GITIGNORE"] = "false"
 
 
 @contextmanager
@@ -65,9 +85,10 @@ def _counts_render(counts: dict[str, Any]) -> None:
         f"[bold]{counts['source_dir']}[/] -> {counts['store']}\n"
         f"  files: {counts['added']} added, {counts['changed']} changed, {counts['deleted']} deleted, "
         f"{counts['renamed']} renamed, {counts['unchanged']} unchanged, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped\n"
-        f"  chunks: {counts['chunks_written']} written, {counts['chunks_deleted']} deleted; "
-        f"{counts['embedded']} embedded in {counts['embed_seconds']} s; "
+        f"{counts['skipped']} skipped, {counts.get('ignored', 0)} ignored\n"
+        f"  chunks: {counts['chunks_written']} written, {counts.get('chunks_kept', 0)} kept, "
+        f"{counts['chunks_deleted']} deleted; {counts['embedded']} embedded in {counts['embed_seconds']} s, "
+        f"{counts.get('reused', 0)} vectors reused; "
         f"{counts['seconds']} s total, peak RSS {counts['peak_rss_mb']} MB",
         highlight=False,
     )
@@ -75,13 +96,21 @@ def _counts_render(counts: dict[str, Any]) -> None:
         console.print(f"  [red]failed[/] {problem['path']}: {problem['reason']}", highlight=False)
 
 
-def _sync(source_dir: Path, store: str, model: str | None, chunk_tokens: int | None, overlap: int | None) -> dict:
+def _sync(
+    source_dir: Path,
+    store: str,
+    model: str | None,
+    chunk_tokens: int | None,
+    overlap: int | None,
+    backend: str | None = None,
+) -> dict:
     from flows.prefect_api import cli_flow_runs
     from flows.rag import rag_sync
 
     with cli_flow_runs():
         return rag_sync(
-            source_dir=str(source_dir), store=store, model=model, chunk_tokens=chunk_tokens, overlap=overlap
+            source_dir=str(source_dir), store=store, model=model, chunk_tokens=chunk_tokens, overlap=overlap,
+            embedding_backend=backend,
         )
 
 
@@ -91,6 +120,7 @@ def watch_sync(
     model: str | None = None,
     chunk_tokens: int | None = None,
     overlap: int | None = None,
+    backend: str | None = None,
 ) -> dict[str, Any]:
     """One sync as `rag watch` runs it: the flow in this process, heartbeats off,
     then gc + malloc_trim before waiting for the next change.
@@ -101,7 +131,7 @@ def watch_sync(
     from tasks.vectorstore import release
 
     try:
-        return _sync(source_dir, store, model, chunk_tokens, overlap)
+        return _sync(source_dir, store, model, chunk_tokens, overlap, backend)
     finally:
         release()  # what the finished flow run left behind, before waiting again
 
@@ -118,6 +148,18 @@ def prepare_watch_process() -> None:
     limit_malloc_arenas()
 
 
+def _backend(name: str | None) -> str | None:
+    """The --embedding-backend value, checked before any work starts."""
+    if name is None:
+        return None
+    from tasks.embedding import UnknownBackend, resolve_backend
+
+    try:
+        return resolve_backend(name)
+    except UnknownBackend as exc:
+        raise common.UserError(str(exc)) from None
+
+
 def _check_dir(source_dir: Path) -> None:
     if not source_dir.is_dir():
         raise common.UserError(f"{source_dir}: not a folder")
@@ -130,17 +172,20 @@ def sync(
     model: str | None = ModelOption,
     chunk_tokens: int | None = ChunkOption,
     overlap: int | None = OverlapOption,
+    backend: str | None = BackendOption,
+    no_gitignore: bool = NoGitignoreOption,
     as_json: bool = common.JsonOption,
 ) -> None:
     """Index what changed in SOURCE_DIR since the last sync (added, changed, renamed, deleted)."""
     common.use_json(as_json)
+    _gitignore(no_gitignore)
     with common.errors_as_lines():
         _check_dir(source_dir)
         from flows.prefect_api import start_api
 
         start_api()
         with sync_progress():
-            counts = _sync(source_dir, store, model, chunk_tokens, overlap)
+            counts = _sync(source_dir, store, model, chunk_tokens, overlap, _backend(backend))
         common.emit(counts, as_json, _counts_render)
 
 
@@ -150,21 +195,25 @@ def watch_folder(
     debounce_ms: int = 1600,
     stop_event: threading.Event | None = None,
     max_syncs: int | None = None,
+    max_wait_ms: int | None = None,
 ) -> int:
-    """Sync once, then after each burst of changes (debounced); one sync at a time.
+    """Sync once, then after each burst of changes; one sync at a time.
 
-    Events that arrive during a sync are collected by watchfiles and trigger
-    exactly one more sync afterwards. Returns the number of syncs run.
+    A burst syncs once the folder has been quiet for `debounce_ms` (at the latest
+    `max_wait_ms`, default 10x, after its first change); changes to ignored files
+    (editor debris, hidden, .qaflowignore/.gitignore) start none
+    (tasks.events.quiet_changes). Events that arrive during a sync are collected
+    and trigger exactly one more sync afterwards. Returns the number of syncs run.
     `run_sync` releases memory itself (`watch_sync` does).
     """
-    from watchfiles import watch
+    from tasks.events import quiet_changes
 
     runs = 0
     run_sync()
     runs += 1
     if max_syncs is not None and runs >= max_syncs:
         return runs
-    for _changes in watch(source_dir, debounce=debounce_ms, stop_event=stop_event, raise_interrupt=False):
+    for _changes in quiet_changes(source_dir, debounce_ms, max_wait_ms, stop_event):
         run_sync()
         runs += 1
         if max_syncs is not None and runs >= max_syncs:
@@ -179,7 +228,15 @@ def watch(
     model: str | None = ModelOption,
     chunk_tokens: int | None = ChunkOption,
     overlap: int | None = OverlapOption,
-    debounce_ms: int = typer.Option(1600, "--debounce-ms", help="Quiet time before a burst of changes syncs."),
+    backend: str | None = BackendOption,
+    debounce_ms: int = typer.Option(
+        1600, "--debounce-ms", min=0, help="The folder must be quiet this long before a sync starts.",
+    ),
+    max_wait_ms: int | None = typer.Option(
+        None, "--max-wait-ms", min=0,
+        help="Sync a folder that never goes quiet this long after its first change (default 10x --debounce-ms).",
+    ),
+    no_gitignore: bool = NoGitignoreOption,
     emit: bool = typer.Option(
         False, "--emit",
         help="Sync nothing here: send a qaflow.rag.files-changed event to the Prefect server instead; "
@@ -190,6 +247,7 @@ def watch(
 ) -> None:
     """Sync SOURCE_DIR now and again after every change, until Ctrl-C (one JSON line per sync)."""
     common.use_json(as_json)
+    _gitignore(no_gitignore)
     with common.errors_as_lines():
         _check_dir(source_dir)
         if emit:
@@ -199,7 +257,7 @@ def watch(
             if configure_api() == "ephemeral":
                 raise common.UserError("--emit needs a Prefect server: run `qaflow server up` or set PREFECT_API_URL")
             common.console().print(f"watching {source_dir}, emitting events (Ctrl-C to stop)", highlight=False)
-            watch_and_emit(source_dir, debounce_ms, max_events,
+            watch_and_emit(source_dir, debounce_ms, max_events, max_wait_ms=max_wait_ms,
                            on_event=lambda paths: common.emit({"event": "qaflow.rag.files-changed",
                                                                "folder": str(source_dir.resolve()),
                                                                "paths": paths}, as_json,
@@ -213,11 +271,11 @@ def watch(
         start_api()
 
         def run_sync() -> None:
-            counts = watch_sync(source_dir, store, model, chunk_tokens, overlap)
+            counts = watch_sync(source_dir, store, model, chunk_tokens, overlap, _backend(backend))
             common.emit(counts, as_json, _counts_render)
 
         common.console().print(f"watching {source_dir} (Ctrl-C to stop)", highlight=False)
-        watch_folder(source_dir, run_sync, debounce_ms)
+        watch_folder(source_dir, run_sync, debounce_ms, max_wait_ms=max_wait_ms)
 
 
 @app.command()
@@ -226,35 +284,57 @@ def query(
     k: int = typer.Option(5, "-k", "--k", min=1, help="How many chunks."),
     where: str | None = typer.Option(None, "--where", help='Chroma metadata filter as JSON, e.g. \'{"relpath": "auth.md"}\'.'),
     store: str = StoreOption,
+    mode: str = typer.Option(
+        "hybrid", "--mode", help="hybrid (vector + lexical, fused by reciprocal rank) or vector."
+    ),
+    backend: str | None = BackendOption,
     as_json: bool = common.JsonOption,
 ) -> None:
-    """The K chunks nearest to TEXT, with their file, heading and score."""
+    """The K best chunks for TEXT, with their file, heading and scores (vector and lexical)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         try:
             filters = json.loads(where) if where else None
         except ValueError as exc:
             raise common.UserError(f"--where is not JSON: {exc}") from None
-        from flows.prefect_api import cli_flow_runs, start_api
-
-        start_api()  # a saved VectorStore block lives in the Prefect API
-        from flows.rag import rag_query
-
-        with cli_flow_runs():
-            hits = rag_query(text, k=k, where=filters, store=store)
+        if mode not in ("hybrid", "vector"):
+            raise common.UserError(f"--mode {mode!r} is not hybrid or vector")
+        hits = _query(text, k, filters, store, mode, _backend(backend))
 
         def render(found: list[dict[str, Any]]) -> None:
             console = common.console()
             if not found:
                 console.print("no chunks (is the index empty? run `qaflow rag sync DIR`)")
             for number, hit in enumerate(found, 1):
+                lexical = "-" if hit.get("lexical_score") is None else f"{hit['lexical_score']:.2f}"
+                vector = "-" if hit.get("vector_score") is None else f"{hit['vector_score']:.3f}"
                 console.print(
-                    f"[bold]{number}. {hit['path']}[/]  {hit['heading']}  [dim]score {hit['score']:.3f}[/]",
+                    f"[bold]{number}. {hit['path']}[/]  {hit['heading']}  "
+                    f"[dim]score {hit['score']:.4f} (vector {vector}, lexical {lexical})[/]",
                     highlight=False,
                 )
                 console.print("   " + " ".join(hit["text"].split())[:300], highlight=False, markup=False)
 
         common.emit(hits, as_json, render)
+
+
+def _query(text: str, k: int, filters: dict | None, store: str, mode: str, backend: str | None) -> list[dict]:
+    """Find the store without Prefect when possible (no flow run either way), then query."""
+    from flows.prefect_api import configure_api
+    from tasks.vectorstore.location import query_location
+
+    chosen = configure_api()
+    location = query_location(store, None if chosen == "ephemeral" else chosen)
+    if location is None:  # a saved block only Prefect can read: start the API, load it
+        from flows.prefect_api import start_api
+
+        start_api()
+        from blocks.vectorstore import VectorStore
+
+        location = VectorStore.resolve(store)
+    from tasks.vectorstore.query import query_store
+
+    return query_store(location, text, k=k, where=filters, mode=mode, embedding_backend=backend)
 
 
 @app.command()

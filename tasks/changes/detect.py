@@ -6,20 +6,24 @@ embedding (LlamaIndex re-embeds it because its hash includes metadata). A new
 path whose content equals a vanished row is a rename: its chunks are re-keyed
 in the store, not re-embedded. A row made with another chunker config or model
 counts as changed, so such a change re-indexes everything.
+
+Files are looked at through one descriptor each (O_NOFOLLOW, every folder below
+the root opened without following links): a file swapped for a link after the
+scan is skipped and its old row dropped, never followed. A folder that cannot
+be listed, or a file that cannot be read, is reported as failed and keeps its
+rows and chunks: what it holds is unknown, not gone.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from tasks.changes.manifest import FileRecord, Manifest
-from tasks.documents import supported, walk
-
-HASH_BLOCK = 1 << 20
+from tasks.documents import DocumentError, ReadLimits, UnsupportedDocument, scan, supported
+from tasks.documents.opening import hash_descriptor, hash_file, open_file
 
 
 class FileState(BaseModel):
@@ -48,6 +52,8 @@ class ChangePlan(BaseModel):
     unchanged: int = 0
     skipped: list[Problem] = Field(default_factory=list)
     failed: list[Problem] = Field(default_factory=list)
+    # hidden entries, editor debris, ignore-file patterns: never read, never new or failed
+    ignored: list[Problem] = Field(default_factory=list)
 
     @property
     def to_index(self) -> list[FileState]:
@@ -59,11 +65,8 @@ class ChangePlan(BaseModel):
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of a file, read through one descriptor that does not follow a link."""
+    return hash_file(path).sha256
 
 
 def store_path(root: Path, file: Path) -> str:
@@ -82,29 +85,53 @@ def detect_changes(
     root = Path(os.path.abspath(source_dir))
     if not root.is_dir():
         raise NotADirectoryError(f"{source_dir}: not a folder")
-    files, walk_skipped = walk(root)
+    found = scan(root)
     plan = ChangePlan(root=root.as_posix())
-    plan.skipped.extend(Problem(path=str(p), reason=why) for p, why in walk_skipped if why != "hidden")
+    plan.skipped.extend(Problem(path=str(p), reason=why) for p, why in found.skipped)
+    plan.ignored.extend(Problem(path=store_path(root, p), reason=why) for p, why in found.ignored)
     rows: dict[str, FileRecord] = {row.path: row for row in manifest.records(under=root.as_posix())}
+    # what cannot be looked at now keeps its rows: a folder that cannot be listed
+    # hides its files, it does not delete them
     seen: set[str] = set()
+    for place, why in found.unreadable:
+        hidden = store_path(root, place)
+        kept = {path for path in rows if path == hidden or path.startswith(hidden.rstrip("/") + "/")}
+        seen |= kept
+        plan.failed.append(Problem(path=hidden, reason=f"{why}; {len(kept)} indexed file(s) under it kept"))
+    max_bytes = ReadLimits.from_settings().max_file_bytes
     new: list[FileState] = []
-    for file in files:
+    for file in found.files:
         path = store_path(root, file)
         if not supported(file):
             plan.skipped.append(Problem(path=path, reason=f"unsupported type {file.suffix or '(no suffix)'}"))
             continue
-        seen.add(path)
         row = rows.get(path)
+        current = row is not None and row.same_index(config_key, model, model_version)
         try:
-            stat = file.stat()
-            current = row is not None and row.same_index(config_key, model, model_version)
-            if current and row.size == stat.st_size and row.mtime_ns == stat.st_mtime_ns:
-                plan.unchanged += 1
-                continue
-            state = FileState(path=path, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=sha256_file(file))
-        except OSError as exc:
-            plan.failed.append(Problem(path=path, reason=f"cannot read: {exc.strerror or exc}"))
+            with open_file(path, root) as fd:
+                info = os.fstat(fd)
+                if current and row.size == info.st_size and row.mtime_ns == info.st_mtime_ns:
+                    plan.unchanged += 1
+                    seen.add(path)
+                    continue
+                if info.st_size > max_bytes:
+                    seen.add(path)  # its old row and chunks stay, as for any unreadable file
+                    reason = f"too large ({info.st_size:,} bytes, limit {max_bytes:,})"
+                    plan.failed.append(Problem(path=path, reason=reason))
+                    continue
+                read = hash_descriptor(fd, path)
+        except UnsupportedDocument as exc:
+            # a link or a special file now (swapped since the scan): never read; its old row goes
+            plan.skipped.append(Problem(path=path, reason=exc.reason))
+            continue
+        except DocumentError as exc:
+            if exc.reason == "no such file":
+                continue  # gone since the scan: a delete
+            seen.add(path)
+            plan.failed.append(Problem(path=path, reason=exc.reason))
             continue  # its old row and chunks stay until it can be read again
+        seen.add(path)
+        state = FileState(path=path, size=read.size, mtime_ns=read.mtime_ns, sha256=read.sha256)
         if row is None:
             new.append(state)
         elif current and row.sha256 == state.sha256:

@@ -3,8 +3,12 @@
 `extract(path)` turns a file into one `Document`: the whole text (headings as
 Markdown `#` lines, blocks a blank line apart, tables as `a | b | c` rows),
 `sections` under heading paths with exact offsets (`doc.text[s.start:s.end] ==
-s.text`), and `tables` as rows of cells. `walk(root)` lists a folder without
-leaving it through symlinks.
+s.text`), and `tables` as rows of cells. `walk(root)` lists a folder and never
+follows a symlink; `extract_read(path, root=...)` opens a file once, with
+O_NOFOLLOW down from `root`, and returns the size, mtime and sha256 of the bytes
+it read. Limits (`ReadLimits`, QAFLOW_DOCUMENTS_MAX_*): file size, Office
+packages measured before they are inflated (unpacked size, ratio, members), PDF
+pages and decoded content.
 
     format     suffixes            headings from                 also
     markdown   .md .markdown       ATX and setext headings       fences, GFM tables, lists
@@ -24,22 +28,35 @@ size; an HTML page's declared charset (text is UTF-8, else replaced with a
 warning).
 """
 
+from tasks.documents.archive import check_package
 from tasks.documents.decoding import MAX_BYTES
 from tasks.documents.errors import DocumentError, UnsupportedDocument
-from tasks.documents.extract import extract, format_of, supported
+from tasks.documents.extract import extract, extract_read, format_of, supported
+from tasks.documents.limits import ReadLimits
 from tasks.documents.model import Document, Section, Table
-from tasks.documents.walk import safe_walk, walk
+from tasks.documents.opening import FileStat, hash_file, open_file, read_file, stat_file
+from tasks.documents.walk import Scan, safe_walk, scan, walk
 
 __all__ = [
     "MAX_BYTES",
     "Document",
     "DocumentError",
+    "FileStat",
+    "ReadLimits",
+    "Scan",
     "Section",
     "Table",
     "UnsupportedDocument",
+    "check_package",
     "extract",
+    "extract_read",
     "format_of",
+    "hash_file",
+    "open_file",
+    "read_file",
     "safe_walk",
+    "scan",
+    "stat_file",
     "supported",
     "walk",
 ]

@@ -1,9 +1,20 @@
-"""Listing a folder the safe way: regular files only, never leaving the root.
+"""Listing a folder the safe way: regular files only, never through a link.
 
 A symlink in a docs folder can point at /etc or at a home directory; indexing
-what it points to would leak files nobody meant to share. Links inside the root
-are followed (a directory only once, so link loops end); links out of it are
-skipped and the reason is reported.
+what it points to would leak files nobody meant to share, and a link that
+points inside today can be turned outward between the scan and the read. So
+no link is followed, to a file or to a folder: each is skipped with its reason
+(the folder it points to, when inside the root, is indexed under its own
+name anyway). The root itself may be a link: the caller chose it.
+
+A folder that cannot be listed (permissions, I/O error) and an entry that
+cannot be looked at are reported apart from deliberate skips: the files they
+hide are unknown, not gone, so change detection keeps what it indexed there.
+
+What nobody means as a document (tasks/documents/ignore.py: hidden entries,
+editor and tool debris, `.qaflowignore` / `.gitignore` patterns) is listed
+apart as `ignored`: an ignored folder is not entered, an ignored file never
+opened.
 """
 
 from __future__ import annotations
@@ -11,72 +22,95 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from tasks.documents.ignore import Rules, gitignore_enabled
 
 Skipped = tuple[Path, str]
 
 
-def walk(root: str | Path, *, include_hidden: bool = False) -> tuple[list[Path], list[Skipped]]:
-    """Every regular file under `root` (sorted), and what was skipped with why.
+@dataclass(slots=True)
+class Scan:
+    """What a folder holds: its regular files, what was skipped on purpose, what is
+    ignored (hidden, debris, ignore-file patterns), and what could not be looked at
+    (folders not listable, entries not stat-able)."""
 
-    Paths are returned as found under `root` (not resolved), so a file reached
-    through an inside link keeps the link's path. Hidden entries (a leading dot:
-    .git, .DS_Store) are skipped unless `include_hidden`.
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unreadable: list[Skipped] = field(default_factory=list)
+    ignored: list[Skipped] = field(default_factory=list)
+
+
+def _describe_link(path: Path, real_root: Path) -> str:
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError):
+        return "broken symlink"
+    if target == real_root or target.is_relative_to(real_root):
+        return f"symlink (not followed; -> {target})"
+    return f"symlink leaves the folder (not followed; -> {target})"
+
+
+def scan(root: str | Path, *, include_hidden: bool = False, gitignore: bool | None = None) -> Scan:
+    """Every regular file under `root` (sorted), and what was skipped, ignored or unreadable.
+
+    Paths are returned as found under `root` (not resolved). Hidden entries (a
+    leading dot: .git, .DS_Store) are ignored unless `include_hidden`; so are
+    editor debris and what `.qaflowignore` files say, and `.gitignore` patterns
+    unless `gitignore` is false (None: the QAFLOW_RAG_GITIGNORE setting).
     """
     root = Path(root)
     real_root = root.resolve()
-    files: list[Path] = []
-    skipped: list[Skipped] = []
     if not real_root.is_dir():
-        raise NotADirectoryError(f"{root}: not a folder")
-    seen_dirs = {real_root}
-
-    def inside(target: Path) -> bool:
-        return target == real_root or target.is_relative_to(real_root)
-
-    def visit(folder: Path) -> None:
+        raise NotADirectoryError(f"{real_root}: not a folder")
+    result = Scan()
+    use_gitignore = gitignore_enabled() if gitignore is None else gitignore
+    base = Rules(root, hidden=not include_hidden, gitignore=use_gitignore)
+    pending: list[tuple[Path, Rules]] = [(root, base)]
+    while pending:
+        folder, outer = pending.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as exc:
-            skipped.append((folder, f"cannot list folder: {exc.strerror or exc}"))
-            return
+            result.unreadable.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        rules = outer.enter(folder, {entry.name for entry in entries})
+        for place, why in rules.problems[len(outer.problems):]:
+            result.skipped.append((place, f"ignore file not read: {why}"))
+        folders: list[tuple[Path, Rules]] = []
         for entry in entries:
             path = Path(entry.path)
-            if entry.name.startswith(".") and not include_hidden:
-                skipped.append((path, "hidden"))
+            if rules.hidden and entry.name.startswith("."):
+                result.ignored.append((path, "hidden"))
                 continue
             try:
-                if entry.is_symlink():
-                    try:
-                        target = path.resolve(strict=True)
-                    except (OSError, RuntimeError):
-                        skipped.append((path, "broken symlink"))
-                        continue
-                    if not inside(target):
-                        skipped.append((path, f"symlink leaves the folder (-> {target})"))
-                        continue
-                    mode = target.stat().st_mode
-                else:
-                    target = path
-                    mode = entry.stat(follow_symlinks=False).st_mode
+                mode = entry.stat(follow_symlinks=False).st_mode
             except OSError as exc:
-                skipped.append((path, f"cannot stat: {exc.strerror or exc}"))
+                result.unreadable.append((path, f"cannot stat: {exc.strerror or exc}"))
                 continue
-            if stat.S_ISDIR(mode):
-                real = target.resolve()
-                if real in seen_dirs:
-                    skipped.append((path, "folder already visited (symlink loop or duplicate)"))
-                    continue
-                seen_dirs.add(real)
-                visit(path)
+            why = rules.reason(path, stat.S_ISDIR(mode))
+            if why is not None:
+                result.ignored.append((path, why))
+            elif stat.S_ISLNK(mode):
+                result.skipped.append((path, _describe_link(path, real_root)))
+            elif stat.S_ISDIR(mode):
+                folders.append((path, rules))
             elif stat.S_ISREG(mode):
-                files.append(path)
+                result.files.append(path)
             else:
-                skipped.append((path, "not a regular file"))
+                result.skipped.append((path, "not a regular file"))
+        pending.extend(reversed(folders))  # depth first, in name order
+    result.files.sort()
+    return result
 
-    visit(root)
-    files.sort()
-    return files, skipped
+
+def walk(root: str | Path, *, include_hidden: bool = False) -> tuple[list[Path], list[Skipped]]:
+    """Every regular file under `root` (sorted), and what was skipped with why
+    (ignored entries, unreadable folders and entries included)."""
+    found = scan(root, include_hidden=include_hidden)
+    return found.files, found.skipped + found.ignored + found.unreadable
 
 
 def safe_walk(root: str | Path) -> Iterator[Path]:
