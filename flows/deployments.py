@@ -8,6 +8,7 @@ into `flow.to_deployment(...)` objects served in one process.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,49 @@ def load_definitions(path: Path | None = None) -> list[dict[str, Any]]:
     path = path or project_root() / "prefect.yaml"
     with open(path, encoding="utf-8") as fh:
         return list(yaml.safe_load(fh).get("deployments") or [])
+
+
+def project_directory() -> Path:
+    """The checkout a deployment run works in: `QAFLOW_PROJECT_DIR` when set, otherwise the
+    folder the installed `flows` package lives in (the repository root of an editable
+    install, where prefect.yaml is).
+
+    Raises FileNotFoundError naming both places when neither holds prefect.yaml, so a
+    worker without a checkout says why instead of failing to find flows/*.py.
+    """
+    import flows
+
+    package_root = Path(flows.__file__).resolve().parent.parent
+    configured = os.environ.get("QAFLOW_PROJECT_DIR", "").strip()
+    if configured:
+        directory = Path(configured).expanduser().resolve()
+        if (directory / "prefect.yaml").is_file():
+            return directory
+        raise FileNotFoundError(
+            f"QAFLOW_PROJECT_DIR is {directory}, which holds no prefect.yaml: point it at a checkout "
+            "of the qaflow repository (or unset it to use the installed package's checkout, "
+            f"{package_root})"
+        )
+    if (package_root / "prefect.yaml").is_file():
+        return package_root
+    raise FileNotFoundError(
+        f"no qaflow checkout to run in: the installed package's folder {package_root} holds no "
+        "prefect.yaml and QAFLOW_PROJECT_DIR is not set; install qaflow from a checkout "
+        "(pip install -e .) or set QAFLOW_PROJECT_DIR to one on the worker"
+    )
+
+
+def set_project_directory() -> dict[str, str]:
+    """prefect.yaml's pull step: move a deployment run into the worker's own checkout.
+
+    Prefect's `set_working_directory` needs the path at deploy time (or a variable every
+    worker exports); this step finds it on the worker itself, so `prefect deploy --all`
+    and `prefect worker start` work as typed, on one host or many. Returns
+    `{"directory": ...}` as Prefect's own step does.
+    """
+    directory = project_directory()
+    os.chdir(directory)
+    return {"directory": str(directory)}
 
 
 def load_flow(entrypoint: str) -> Any:

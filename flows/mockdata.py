@@ -24,9 +24,12 @@ from prefect.artifacts import create_table_artifact
 from pydantic import BaseModel, Field
 
 from blocks.llm import LLMEndpoint
+from flows.failures import BadInput, resolved
 from flows.runners import MemoryBoundedTaskRunner
 from tasks.codegen.mapping import map_columns
 from tasks.codegen.render import DEFAULT_BATCH_SIZE, render_generators
+from tasks.load import LoadSummary, load_mockdata, record_source
+from tasks.rows.paths import GENERATORS_DIR, inside, move_inside, table_folders
 from tasks.rows.run import ShardResult, peak_rss_bytes, warm_pools, write_shard
 from tasks.rows.shards import Shard, plan_shards
 from tasks.rows.validate import DEFAULT_MAX_CHECK_ROWS, validate_table
@@ -41,6 +44,7 @@ class TableSummary(BaseModel):
     name: str
     rows: int
     columns: int
+    folder: str = Field(default="", description="Its folder under out_dir (the name, made safe if need be).")
     files: list[str]
     bytes: int
     seconds: float
@@ -65,7 +69,10 @@ class MockdataSummary(BaseModel):
     generators_dir: str
     mapping: dict[str, list[str]] = Field(description="table.column names by how they were mapped")
     llm: str
+    llm_usage: dict[str, int] = Field(default_factory=dict, description="LLMUsage numbers of this run's mapping.")
+    fallbacks: dict[str, str] = Field(default_factory=dict, description="table.column -> why it kept its fallback")
     warnings: list[str] = Field(default_factory=list)
+    load: LoadSummary | None = Field(default=None, description="The load into a database, when asked for.")
 
 
 def check_arguments(rows: int | dict[str, int], out_dir: str | Path, fmt: str, locale: str,
@@ -73,13 +80,13 @@ def check_arguments(rows: int | dict[str, int], out_dir: str | Path, fmt: str, l
     """Clear errors for bad arguments before any work; returns the output folder, created."""
     counts = rows.values() if isinstance(rows, dict) else [rows]
     if any(not isinstance(n, int) or n <= 0 for n in counts):
-        raise ValueError(f"rows must be a positive integer, got {rows}")
+        raise BadInput(f"rows must be a positive integer, got {rows}")
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise BadInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if shards is not None and shards <= 0:
-        raise ValueError(f"shards must be positive, got {shards}")
+        raise BadInput(f"shards must be positive, got {shards}")
     if not locale.replace("_", "").isalpha():
-        raise ValueError(f"not a locale: {locale!r} (e.g. en_US, ko_KR, ja_JP, de_DE)")
+        raise BadInput(f"not a locale: {locale!r} (e.g. en_US, ko_KR, ja_JP, de_DE)")
     out = Path(out_dir).expanduser().resolve()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -87,17 +94,18 @@ def check_arguments(rows: int | dict[str, int], out_dir: str | Path, fmt: str, l
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise ValueError(f"cannot write to the output folder {out}: {exc.strerror or exc}") from None
+        raise BadInput(f"cannot write to the output folder {out}: {exc.strerror or exc}") from None
     return out
 
 
 def publish(staging: Path, out: Path, names: list[str]) -> None:
-    """Move finished folders from staging to their names under `out`, replacing older ones."""
+    """Move finished folders from staging to their names under `out`, replacing older ones.
+
+    `names` are folder names (tables' slugs): every path is checked to lie inside
+    `out` before anything is removed or renamed, and a link is replaced, never followed.
+    """
     for name in names:
-        target = out / name
-        if target.exists():
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
-        (staging / name).rename(target)
+        move_inside(out, staging / name, out / name)
 
 
 def submit_shards(jobs: list[tuple[str, Shard]], seed: int, fmt: str, locale: str, pool_cache: str,
@@ -123,7 +131,7 @@ def dask_runner(address: str | None, workers: int | None) -> Any:
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError:
-        raise ValueError("runner='dask' needs the dask extra: pip install 'qaflow[dask]'") from None
+        raise BadInput("runner='dask' needs the dask extra: pip install 'qaflow[dask]'") from None
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1,
@@ -151,6 +159,7 @@ def mockdata_pipeline(
     runner: Literal["local", "dask"] = "local",
     address: str | None = None,
     workers: int | None = None,
+    load: str | None = None,
 ) -> MockdataSummary:
     """Generate `rows` rows per table (or a {table: rows} dict) of `schema` into `out_dir`.
 
@@ -173,26 +182,34 @@ def mockdata_pipeline(
         runner: Where shards run: this process (local) or a Dask cluster.
         address: Dask scheduler address (tcp://host:8786); empty starts a LocalCluster.
         workers: Worker processes of that LocalCluster (default 2).
+        load: Then load the rows into PostgreSQL: the name of a Database block (or a postgresql:// URL
+            without a password). Missing tables are created from the schema and the schema's tables are
+            emptied first (a reseed).
     """
     started = time.perf_counter()
     if runner not in ("local", "dask"):
-        raise ValueError(f"runner must be local or dask, got {runner!r}")
+        raise BadInput(f"runner must be local or dask, got {runner!r}")
     logger = get_run_logger()
     out = check_arguments(rows, out_dir, fmt, locale, shards)
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     endpoint = llm if isinstance(llm, LLMEndpoint) else LLMEndpoint.resolve(llm or "default")
-    spec = read_schema(schema)
+    spec = read_schema(resolved(schema))  # errors name the file as an absolute path
     plan = map_columns(spec, rows, locale, endpoint)
     logger.info("mapping: %s", ", ".join(f"{k} {v}" for k, v in plan.summary.model_dump().items()
                                          if isinstance(v, int) and k != "llm_calls"))
-    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
+    folders = table_folders(t.name for t in plan.tables)
+    renamed = [f"table {name!r} is written to the folder {folder!r} (its name is not a safe file name)"
+               for name, folder in folders.items() if folder != name]
+    for note in renamed:
+        logger.warning(note)
+    staging = inside(out, out / f".staging-{uuid.uuid4().hex[:12]}")
     try:
         pool_cache = str(state_dir("pools"))
-        modules = render_generators(plan, spec, str(staging / "generators"), batch_size, pool_cache)
+        modules = render_generators(plan, spec, str(staging / GENERATORS_DIR), batch_size, pool_cache)
         warm_pools(plan, pool_cache)
         gen_started = time.perf_counter()
         jobs = [(modules[table.name], part) for table in plan.tables  # parents first
-                for part in plan_shards(table.name, table.rows, staging / table.name, shards=shards,
+                for part in plan_shards(table.name, table.rows, staging / folders[table.name], shards=shards,
                                         batch_size=batch_size, fmt=fmt)]
         if runner == "dask":
             done = write_shards_elsewhere.with_options(task_runner=dask_runner(address, workers))(
@@ -207,7 +224,8 @@ def mockdata_pipeline(
         problems = [p for check in checks for p in check.problems]
         if problems:
             raise RuntimeError(f"generated data failed its checks: {'; '.join(problems[:5])}")
-        publish(staging, out, [t.name for t in plan.tables] + ["generators"])
+        record_source(staging, schema, spec)  # generators/source.json: what `mockdata load --create` creates
+        publish(staging, out, [folders[t.name] for t in plan.tables] + [GENERATORS_DIR])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     tables = []
@@ -221,8 +239,8 @@ def mockdata_pipeline(
             done.append(f"FK: {', '.join(check.foreign_keys_checked)}")
         done += check.skipped
         tables.append(TableSummary(
-            name=table.name, rows=table.rows, columns=len(table.columns),
-            files=[str(out / table.name / Path(p.path).name) for p in parts], bytes=check.bytes,
+            name=table.name, rows=table.rows, columns=len(table.columns), folder=folders[table.name],
+            files=[str(out / folders[table.name] / Path(p.path).name) for p in parts], bytes=check.bytes,
             seconds=round(seconds, 3), rows_per_s=round(table.rows / max(seconds, 1e-9)),
             peak_rss_mb=round(max(p.peak_rss_bytes for p in parts) / 2**20, 1), checks="; ".join(done),
         ))
@@ -232,8 +250,10 @@ def mockdata_pipeline(
         seconds=round(time.perf_counter() - started, 3), generation_seconds=round(gen_seconds, 3),
         rows_per_s=round(total_rows / max(gen_seconds, 1e-9)),
         peak_rss_mb=round(max(peak_rss_bytes(), *(t.peak_rss_mb * 2**20 for t in tables)) / 2**20, 1),
-        tables=tables, generators_dir=str(out / "generators"), mapping=plan.columns_by_how(),
-        llm=plan.summary.llm_note, warnings=plan.warnings,
+        tables=tables, generators_dir=str(out / GENERATORS_DIR), mapping=plan.columns_by_how(),
+        llm=plan.summary.llm_note, llm_usage=plan.summary.llm_usage,
+        fallbacks={f"{t.name}.{c.name}": c.reason for t in plan.tables for c in t.columns if c.how == "fallback"},
+        warnings=[*plan.warnings, *renamed],
     )
     create_table_artifact(
         key="mockdata-summary",
@@ -248,6 +268,8 @@ def mockdata_pipeline(
     )
     logger.info("wrote %s rows in %.2f s (%s rows/s) to %s", f"{total_rows:,}", summary.seconds,
                 f"{summary.rows_per_s:,.0f}", out)
+    if load:
+        summary.load = load_mockdata(str(out), load, create=True, truncate=True)
     return summary
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import typer
 
 from flows.cli import common
+
+# examples/demo_api/app.py DEFAULT_TOKEN (examples/ is part of the checkout, not of the
+# installed package, so it is not imported from here).
+DEMO_API_DEFAULT_TOKEN = "demo-token"
 
 app = typer.Typer(help="Register, initialise and show qaflow's Prefect blocks.", no_args_is_help=True)
 
@@ -26,11 +31,31 @@ def register(as_json: bool = common.JsonOption) -> None:
         )
         if proc.returncode != 0:
             raise common.UserError(f"prefect block register failed: {proc.stderr.strip() or proc.stdout.strip()}")
-        from blocks import BLOCK_TYPES
+        from blocks import REGISTERED_TYPES
 
         common.console().print(proc.stdout.strip(), highlight=False, markup=False)
-        common.emit({"registered": [b.get_block_type_slug() for b in BLOCK_TYPES]}, as_json,
+        common.emit({"registered": [b.get_block_type_slug() for b in REGISTERED_TYPES]}, as_json,
                     render=lambda r: None)
+
+
+DEMO_PROFILE = "default"
+
+
+def initial_block(block_type: type) -> object:
+    """The block `init` saves: the type's environment defaults, and for the TargetAPI with
+    no QAFLOW_TARGET_BASE_URL, the bundled demo API (`python -m examples.demo_api`) with a
+    `default` bearer profile holding its token (DEMO_API_TOKEN, else the demo's own) as a
+    secret, so that `bdd-run` started from the UI passes with its default parameters."""
+    from pydantic import SecretStr
+
+    from blocks.target_api import AuthProfile, TargetAPI
+    from tasks.settings import settings
+
+    block = block_type.from_env()
+    if isinstance(block, TargetAPI) and not settings().target_base_url and not block.auth_profiles:
+        token = os.environ.get("DEMO_API_TOKEN") or DEMO_API_DEFAULT_TOKEN
+        block.auth_profiles[DEMO_PROFILE] = AuthProfile(kind="bearer", token=SecretStr(token))
+    return block
 
 
 @app.command()
@@ -57,7 +82,7 @@ def init(
             if exists and not overwrite:
                 kept.append(block_type.get_block_type_slug())
                 continue
-            block_type.from_env().save(name, overwrite=True)
+            initial_block(block_type).save(name, overwrite=True)
             saved.append(block_type.get_block_type_slug())
         common.emit({"name": name, "saved": saved, "kept": kept}, as_json)
 

@@ -94,5 +94,7 @@ def errors_as_lines() -> Iterator[None]:
     except Exception as exc:  # the CLI boundary: every other error becomes one line
         if STATE.debug:
             raise
+        from flows.failures import one_line
+
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise fail(f"{type(exc).__name__}: {text}" if not isinstance(exc, UserError) else text) from None
+        raise fail(text if isinstance(exc, UserError) else one_line(exc)) from None

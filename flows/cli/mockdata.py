@@ -4,6 +4,8 @@
     qaflow mockdata codegen examples/schemas/shop.sql --out gen/      # modules + mapping.yaml
     qaflow mockdata codegen gen/mapping.yaml --out gen/               # re-render an edited mapping
     qaflow mockdata providers                                         # the generator registry
+    qaflow mockdata load out/shop --dsn postgresql://qa@127.0.0.1:5432/test --create --truncate
+    qaflow mockdata generate examples/schemas/shop.sql --rows 1000 --out out/shop --load test-db
 """
 
 from __future__ import annotations
@@ -55,9 +57,11 @@ def generate(
     runner: str = typer.Option("local", help="local (memory-bounded threads) or dask."),
     address: str | None = typer.Option(None, help="Dask scheduler address (tcp://host:8786); default a LocalCluster."),
     workers: int | None = typer.Option(None, help="Workers of the Dask LocalCluster (default 2)."),
+    load: str | None = typer.Option(None, "--load", help="Then load into PostgreSQL: a postgresql:// URL or a "
+                                    "Database block's name (missing tables created, the schema's tables emptied)."),
     as_json: bool = common.JsonOption,
 ) -> None:
-    """Generate rows for every table of SCHEMA into OUT."""
+    """Generate rows for every table of SCHEMA into OUT (and load them into a database with --load)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         if fmt not in ("parquet", "csv", "jsonl"):
@@ -80,7 +84,8 @@ def generate(
 
         from tasks.schema import read_schema_file
 
-        spec = read_schema_file(schema)  # bad schemas fail here, before Prefect starts
+        # bad schemas fail here, before Prefect starts (named by their absolute path)
+        spec = read_schema_file(Path(schema).expanduser().resolve())
         counts: int | dict[str, int] = rows
         if isinstance(overrides, dict):
             unknown = set(overrides) - {t.name for t in spec.tables}
@@ -104,14 +109,30 @@ def generate(
                 summary = mockdata_pipeline(
                     str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
                     llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,
-                    runner=runner, address=address, workers=workers,
+                    runner=runner, address=address, workers=workers, load=_password_to_env(load),
                 )
         finally:
             remove_listener(advance)
         common.emit(summary, as_json, _render_summary)
 
 
+def _password_to_env(load: str | None) -> str | None:
+    """Keep a URL's password out of the flow run's parameters: libpq reads it from PGPASSWORD instead."""
+    if not load or "://" not in load:
+        return load
+    import os
+
+    from blocks.database import Database
+
+    db = Database.from_dsn(load)
+    if db.password is None:
+        return load
+    os.environ["PGPASSWORD"] = db.password.get_secret_value()
+    return db.describe() + (f"?sslmode={db.sslmode}" if "sslmode=" in load else "")
+
+
 def _render_summary(summary) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     con = common.console()
@@ -120,13 +141,67 @@ def _render_summary(summary) -> None:
     for name in ("table", "rows", "files", "MB", "rows/s", "checks"):
         table.add_column(name, justify="right" if name in ("rows", "files", "MB", "rows/s") else "left")
     for t in summary.tables:
-        table.add_row(t.name, f"{t.rows:,}", str(len(t.files)), f"{t.bytes / 2**20:.1f}", f"{t.rows_per_s:,.0f}",
-                      t.checks)
+        table.add_row(escape(t.name), f"{t.rows:,}", str(len(t.files)), f"{t.bytes / 2**20:.1f}",
+                      f"{t.rows_per_s:,.0f}", escape(t.checks))
     con.print(table)
     con.print("mapping: " + ", ".join(f"{how} {len(cols)}" for how, cols in summary.mapping.items()),
               highlight=False)
     con.print(f"LLM: {summary.llm}", highlight=False)
-    con.print(f"data: {summary.out_dir}   generators: {summary.generators_dir}", highlight=False)
+    for column, reason in (summary.fallbacks if summary.llm_usage else {}).items():  # the LLM's leftovers
+        con.print(f"  fallback {escape(column)}: {escape(reason)}", highlight=False)
+    con.print(f"data: {escape(summary.out_dir)}   generators: {escape(summary.generators_dir)}", highlight=False)
+    for warning in summary.warnings:
+        con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+    if getattr(summary, "load", None) is not None:
+        _render_load(summary.load)
+
+
+@app.command()
+def load(
+    out_dir: Path = typer.Argument(..., help="A folder written by `qaflow mockdata generate` (Parquet)."),
+    dsn: str | None = typer.Option(None, "--dsn", help="postgresql://USER@HOST:PORT/DB (password: PGPASSWORD, "
+                                   "~/.pgpass, or the URL)."),
+    database: str | None = typer.Option(None, "--database", help="Name of a saved Database block instead of --dsn."),
+    create: bool = typer.Option(False, "--create", help="First create the tables of the schema the rows came from."),
+    truncate: bool = typer.Option(False, "--truncate", help="Empty the tables first."),
+    parallel: int = typer.Option(2, "--parallel", min=1, help="Tables loaded at the same time (FK order allowing)."),
+    as_json: bool = common.JsonOption,
+) -> None:
+    """Load OUT_DIR into PostgreSQL: COPY in foreign-key order, every constraint checked by the database."""
+    common.use_json(as_json)
+    with common.errors_as_lines():
+        if bool(dsn) == bool(database):
+            raise common.UserError("give one of --dsn URL or --database BLOCK")
+        if database:
+            from flows.prefect_api import start_api
+
+            start_api()
+        from tasks.load import load_output
+
+        summary = load_output(out_dir, dsn or database, create=create, truncate=truncate, parallel=parallel)
+        common.emit(summary, as_json, _render_load)
+        if not summary.ok:
+            raise typer.Exit(1)
+
+
+def _render_load(summary) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = common.console()
+    table = Table(title=f"loaded {summary.rows:,} rows into {escape(summary.database)} in {summary.seconds:.2f} s "
+                        f"({summary.rows_per_s:,.0f} rows/s), peak RSS {summary.peak_rss_mb:,.0f} MB")
+    errors = any(t.error for t in summary.tables)
+    for name in ("table", "status", "rows", "rows/s", "via", *(["error"] if errors else [])):
+        table.add_column(name, justify="right" if name in ("rows", "rows/s") else "left")
+    for t in summary.tables:
+        table.add_row(escape(t.name), t.status, f"{t.rows:,}", f"{t.rows_per_s:,.0f}", t.method,
+                      *([escape(t.error or "")] if errors else []))
+    con.print(table)
+    if summary.created:
+        con.print(f"created: {escape(', '.join(summary.created))}", highlight=False)
+    for warning in summary.warnings:
+        con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 @app.command()
@@ -146,6 +221,7 @@ def codegen(
             raise common.UserError(f"--rows must be positive, got {rows}")
         from tasks.codegen.mapping import map_schema
         from tasks.codegen.render import mapping_spec, render_table, write_text
+        from tasks.rows.paths import module_file, table_folders
         from tasks.schema import read_schema_file
         from tasks.schema.yamlspec import dump_yaml_spec
         from tasks.settings import state_dir
@@ -158,28 +234,31 @@ def codegen(
         single = out.suffix == ".py"
         if single and len(tables) > 1:
             raise common.UserError(f"{schema} has {len(tables)} tables: give a folder to --out, or --table NAME")
-        folder = out.parent if single else out
-        written = {}
+        folder = (out.parent if single else out).resolve()
+        folders = table_folders(t.name for t in plan.tables)  # safe file names, as `generate` uses
+        rendered = {}  # every module is rendered and checked before the first one is written
         for t in tables:
-            target = out if single else folder / f"{t.name}_generator.py"
-            code = render_table(t, source=str(schema), locale=locale, pool_cache=str(state_dir("pools")),
-                                module_name=target.name)
-            written[t.name] = str(write_text(target, code))
-        mapping = write_text(folder / "mapping.yaml", dump_yaml_spec(mapping_spec(spec, plan)))
+            target = out.resolve() if single else folder / module_file(folders[t.name])
+            rendered[t.name] = (target, render_table(t, source=str(schema), locale=locale,
+                                                     pool_cache=str(state_dir("pools")), module_name=target.name))
+        written = {name: str(write_text(target, code, root=folder)) for name, (target, code) in rendered.items()}
+        mapping = write_text(folder / "mapping.yaml", dump_yaml_spec(mapping_spec(spec, plan)), root=folder)
         result = {"modules": written, "mapping": str(mapping), "mapped": plan.columns_by_how(),
-                  "llm": plan.summary.llm_note, "warnings": plan.warnings}
+                  "llm": plan.summary.llm_note, "llm_usage": plan.summary.llm_usage, "warnings": plan.warnings}
         common.emit(result, as_json, _render_codegen)
 
 
 def _render_codegen(result: dict) -> None:
+    from rich.markup import escape
+
     con = common.console()
     for name, path in result["modules"].items():
-        con.print(f"[bold]{name}[/]: {path}", highlight=False)
+        con.print(f"[bold]{escape(name)}[/]: {escape(path)}", highlight=False)
     con.print(f"mapping (edit, then re-run codegen on it): {result['mapping']}", highlight=False)
     con.print("mapped: " + ", ".join(f"{how} {len(cols)}" for how, cols in result["mapped"].items()),
               highlight=False)
     for warning in result["warnings"]:
-        con.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 @app.command()

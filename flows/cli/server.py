@@ -29,6 +29,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_env(port: int) -> dict[str, str]:
+    """The environment of the `prefect server start` that `up` runs on `port`.
+
+    The UI asks the server for its API address (`/ui-settings`), which Prefect takes from
+    PREFECT_UI_API_URL or PREFECT_SERVER_API_PORT, not from `--port`: without them a UI on
+    any port but 4200 says "Can't connect to Server API at http://127.0.0.1:4200/api".
+    A PREFECT_UI_API_URL the user set (a proxy in front of the server) is kept.
+    """
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
+    env.setdefault("PREFECT_UI_API_URL", f"http://127.0.0.1:{port}/api")
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
 @app.command()
 def up(
     port: int = typer.Option(4200, help="Port on 127.0.0.1 (0 = any free port)."),
@@ -47,8 +62,7 @@ def up(
             return
         port = port or free_port()
         log_path = state_dir("server") / "server.log"
-        env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        env.pop("PREFECT_API_URL", None)
+        env = server_env(port)
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -86,12 +100,20 @@ def start_warm(wait: float = 60.0) -> int | None:
     Waits until it has imported the pipelines and listens, so the next command finds
     it; None if it did not come up (commands then run in their own process, as always).
     """
+    from flows import warm_socket
+
     pid = warm_pid()
     if pid is not None:
         return pid
+    try:  # made here too (mode 0700) so that a folder that is not ours is reported, not only logged
+        os.close(warm_socket.open_folder(str(home()), create=True))
+    except warm_socket.Untrusted as exc:
+        print(f"qaflow: warm runner not started: {exc}", file=sys.stderr)
+        return None
     log_path = state_dir("server") / "warm.log"
     env = {**os.environ, "QAFLOW_HOME": str(home())}
-    with open(log_path, "ab") as log:
+    # 0600: the log names the commands and folders of this user
+    with open(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600), "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.monotonic() + wait

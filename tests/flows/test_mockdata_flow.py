@@ -47,7 +47,7 @@ def test_flow_writes_every_table_checks_it_and_reports(tmp_path):
     gen = Path(summary.generators_dir)
     assert sorted(p.name for p in gen.iterdir()) == [
         "customers_generator.py", "mapping.yaml", "order_items_generator.py", "orders_generator.py",
-        "products_generator.py"]
+        "products_generator.py", "source.json"]  # source.json: the schema behind the rows (tasks/load)
     assert sorted(p.name for p in out.iterdir()) == ["customers", "generators", "order_items", "orders", "products"]
     (artifact,) = _artifacts(state.state_details.flow_run_id)
     assert artifact.key == "mockdata-summary" and artifact.type == "table"

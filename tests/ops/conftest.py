@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 QAFLOW = [sys.executable, "-m", "flows.cli"]
 PREFECT = [str(BIN / "prefect"), "--no-prompt"]
-DEMO_TARGET = "qaflow-ops-demo"
+# What the README's Deployments section tells users to type, word for word.
+DEPLOY = [str(BIN / "prefect"), "deploy", "--all"]
+DEMO_TARGET = "default"  # what `qaflow blocks init` saves
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -103,7 +105,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         **os.environ,
         "QAFLOW_HOME": str(tmp / "qaflow-home"),
         "PREFECT_HOME": str(tmp / "prefect-home"),
-        "QAFLOW_PROJECT_DIR": str(ROOT),
         # The tests start every run themselves: no scheduled rag-sync may compete with them.
         "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -112,6 +113,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "COLUMNS": "250",
     }
     env.pop("PREFECT_API_URL", None)
+    env.pop("QAFLOW_TARGET_BASE_URL", None)
+    env.pop("DEMO_API_TOKEN", None)
+    # Deployed as the README tells users: no qaflow-specific variable (the pull step finds the checkout).
+    env.pop("QAFLOW_PROJECT_DIR", None)
     up = subprocess.run([*QAFLOW, "server", "up", "--port", "0", "--wait", "180", "--json"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=240)
     assert up.returncode == 0, up.stdout + up.stderr
@@ -124,7 +129,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert created.returncode == 0, created.stdout + created.stderr
         # The worker and the demo API start while `prefect deploy` imports the flows.
         worker = stack.start([*PREFECT, "worker", "start", "--pool", "qaflow-process"], stack.worker_log)
-        deploying = stack.start([*PREFECT, "deploy", "--all"], tmp / "deploy.log")
+        deploying = stack.start(DEPLOY, tmp / "deploy.log")
         stack.demo_url, stop_demo = start_demo_api()
         _save_demo_target(stack)
         assert deploying.wait(timeout=240) == 0, stack.logs(tmp / "deploy.log")
@@ -144,14 +149,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def _save_demo_target(stack: Stack) -> None:
-    """A TargetAPI block on the server: the demo API's URL and its bearer token."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-    from pydantic import SecretStr
-
-    from blocks.target_api import AuthProfile, TargetAPI
-
-    with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
-        TargetAPI(
-            base_url=stack.demo_url,
-            auth_profiles={"default": AuthProfile(kind="bearer", token=SecretStr("demo-token"))},
-        ).save(DEMO_TARGET, overwrite=True)
+    """The blocks a new user saves, as the README says: `qaflow blocks init` (its TargetAPI
+    `default` is the demo API with a `default` bearer profile; the runs give the port)."""
+    saved = stack.run([*QAFLOW, "blocks", "init", "--json"])
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    assert "qaflow-target-api" in json.loads(saved.stdout)["saved"]

@@ -4,8 +4,13 @@ that `prefect deploy --all` registers (checked against a server in test_deployme
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from flows.deployments import load_definitions, to_runner_deployments
+import pytest
+
+from flows.deployments import load_definitions, set_project_directory, to_runner_deployments
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_serve_builds_every_deployment_of_prefect_yaml_with_its_settings() -> None:
@@ -31,3 +36,38 @@ def test_serve_builds_every_deployment_of_prefect_yaml_with_its_settings() -> No
     assert deployments["mockdata-generate"].parameters["rows"] == 10000
     for deployment in deployments.values():
         assert "qaflow" in deployment.tags and deployment.description
+
+
+def test_pull_step_moves_a_run_into_the_installed_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a worker does when a run starts: no variable needed, the installed package's checkout."""
+    monkeypatch.delenv("QAFLOW_PROJECT_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert set_project_directory() == {"directory": str(ROOT)}
+    assert Path.cwd() == ROOT
+
+
+def test_pull_step_prefers_qaflow_project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checkout = tmp_path / "other checkout"
+    checkout.mkdir()
+    (checkout / "prefect.yaml").write_text("name: qaflow\n")
+    monkeypatch.setenv("QAFLOW_PROJECT_DIR", str(checkout))
+    monkeypatch.chdir(tmp_path)
+    assert set_project_directory() == {"directory": str(checkout)}
+    assert Path.cwd() == checkout
+
+
+def test_pull_step_says_why_when_no_checkout_has_prefect_yaml(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QAFLOW_PROJECT_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=f"QAFLOW_PROJECT_DIR is {tmp_path}, which holds no prefect.yaml"):
+        set_project_directory()
+    # A non-editable install: the package lives in site-packages, which has no prefect.yaml.
+    monkeypatch.delenv("QAFLOW_PROJECT_DIR")
+    site = tmp_path / "site-packages"
+    monkeypatch.setattr(flows, "__file__", str(site / "flows" / "__init__.py"))
+    with pytest.raises(FileNotFoundError, match=f"installed package's folder {site} holds no prefect.yaml"):
+        set_project_directory()
+    assert Path.cwd() == tmp_path

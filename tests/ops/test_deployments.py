@@ -83,10 +83,8 @@ def test_deploy_registers_every_deployment_as_written(stack: Stack) -> None:
         assert deployment.work_pool_name == "qaflow-process"
         assert set(deployment.tags) == {"qaflow", *tags}
         assert deployment.description
-        # `prefect deploy` ran with QAFLOW_PROJECT_DIR set: the checkout's path is stored.
-        assert deployment.pull_steps == [
-            {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
-        ]
+        # No path is stored: the worker's pull step finds its own checkout when a run starts.
+        assert deployment.pull_steps == [{"flows.deployments.set_project_directory": {}}]
 
     rag = deployments["rag-sync/rag-sync"]
     assert [s.schedule.interval for s in rag.schedules] == [timedelta(minutes=5)]
@@ -176,6 +174,25 @@ def test_files_changed_event_starts_a_rag_sync_of_that_folder(stack: Stack, subm
     assert finished.state.type.value == "COMPLETED", stack.logs()
     figures = {row["figure"]: row["value"] for row in _table(_artifacts(stack, run.id)["rag-sync"])}
     assert figures["added"] == 2 and figures["failed"] == 0 and figures["chunks_written"] >= 2
+
+
+def test_an_expected_failure_ends_a_worker_run_failed_in_one_line(stack: Stack) -> None:
+    """A schema that is not there: FAILED with the resolved path in a one-line message, and no
+    traceback in the run's logs (the engine of a worker's run logs one more than a local run)."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    run_id = _run(stack, "mockdata/mockdata-generate",
+                  {"schema": "examples/schemas/no-such-schema.sql", "out_dir": str(stack.tmp / "never")})
+    run = stack.wait_for_run(run_id)
+    assert run.state.type.value == "FAILED", stack.logs()
+    missing = str(ROOT / "examples" / "schemas" / "no-such-schema.sql")  # relative to the worker's checkout
+    assert len(run.state.message.splitlines()) == 1 and f"{missing}: no such file" in run.state.message
+    time.sleep(3)  # the run's last logs reach the API in a batch
+    with stack.client() as client:
+        logs = "\n".join(log.message for log in client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))))
+    assert f"{missing}: no such file" in logs
+    assert "Traceback" not in logs and "Engine execution exited with unexpected exception" not in logs, logs
 
 
 def test_qaflow_serve_answers_a_deployment_run(stack: Stack) -> None:
