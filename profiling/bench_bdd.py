@@ -9,6 +9,7 @@ concurrency 1 no slower than Newman.
 
     .venv/bin/python profiling/bench_bdd.py                 # 1,000 scenarios
     .venv/bin/python profiling/bench_bdd.py --scenarios 200 --skip-newman
+    .venv/bin/python profiling/bench_bdd.py --scale [--sizes 2000 20000 100000] [--light]
 
 Each tool gets a fresh demo API process, so neither runs against a store the
 other has filled. Both count only their run: qaflow from parsing the feature
@@ -255,7 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-newman", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated features and collection")
     parser.add_argument("--compare-clients", action="store_true", help="only compare httpx threads vs asyncio")
-    args = parser.parse_args(argv)
+    parser.add_argument("--scale", action="store_true",
+                        help="peak RSS at 2,000 / 20,000 / 100,000 scenarios and Chromium opening the biggest report "
+                             "(profiling/bench_bdd_scale.py; its options follow --scale)")
+    args, rest = parser.parse_known_args(argv)
+    if args.scale:
+        import bench_bdd_scale
+
+        return bench_bdd_scale.main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.compare_clients:
         compare_clients()
         return 0

@@ -61,10 +61,28 @@ class Totals(BaseModel):
 
 
 class RunResult(BaseModel):
+    """A run's results: in memory (`scenarios`) for small runs and tests, or, for a run
+    streamed to disk, the JSON-lines logs (`logs`, tasks/execution/result_log.py) with
+    the totals and the first failures (`failures`, capped) tallied as results came."""
+
     scenarios: list[ScenarioResult] = Field(default_factory=list)
     totals: Totals = Field(default_factory=Totals)
     base_url: str = ""
     started_at: str = ""
+    logs: list[str] = Field(default_factory=list)
+    failures: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def streamed(self) -> bool:
+        return bool(self.logs)
+
+    def failed_scenarios(self) -> list[dict[str, Any]]:
+        """Scenario, feature, requirements and error of each failure (capped for a streamed run)."""
+        if self.streamed:
+            return list(self.failures)
+        from tasks.execution.result_log import failure_brief
+
+        return [failure_brief(s) for s in self.scenarios if s.status in ("failed", "error")]
 
     @property
     def ok(self) -> bool:

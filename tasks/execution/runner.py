@@ -15,23 +15,33 @@ first failing step (the rest are skipped, as in Cucumber).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from blocks.target_api import TargetAPI
 from tasks.execution.context import RunShared, ScenarioContext
-from tasks.execution.features import PlannedScenario, load_features
+from tasks.execution.features import (
+    FeatureError,
+    PlannedScenario,
+    feature_files,
+    load_features,
+    parse_feature,
+    tag_filter,
+)
 from tasks.execution.http import (
     BODY_CAP,
     HttpSession,
-    Redactor,
     ScenarioTimeout,
     StepError,
     StepFailed,
 )
+from tasks.execution.origins import OriginPolicy
+from tasks.execution.redaction import Redactor, redacting, target_redactor
+from tasks.execution.result_log import ResultLog
 from tasks.execution.results import RunResult, ScenarioResult, StepResult
 
 OnResult = Callable[[ScenarioResult], Any]
@@ -50,6 +60,7 @@ def execute_features(
     openapi: str | Path | None = None,
     body_cap: int = BODY_CAP,
     keep_bodies: Literal["failed", "all"] = "failed",
+    log: Path | None = None,
 ) -> RunResult:
     """Parse, bind and run the scenarios of `paths`; raises FeatureError before running
     anything if a file does not parse or a step matches no catalogue step.
@@ -59,8 +70,11 @@ def execute_features(
     `<base_url>/openapi.json`, fetched once, the first time a step needs it.
     Bodies and headers of the HTTP exchanges are kept for steps that did not pass
     (`keep_bodies="failed"`, so a big run's result stays small) or for all steps.
+    With `log`, results go to that JSON-lines file as they finish and are not kept in
+    memory (see `run_scenarios`), and the scenarios are bound one file at a time once
+    every file has been checked (`plan_lazily`): memory stays flat at any size.
     """
-    scenarios = load_features(paths, tags)
+    scenarios = plan_lazily(paths, tags)[1] if log is not None else load_features(paths, tags)
     return run_scenarios(
         scenarios,
         target,
@@ -72,7 +86,39 @@ def execute_features(
         openapi=openapi,
         body_cap=body_cap,
         keep_bodies=keep_bodies,
+        log=log,
     )
+
+
+def plan_lazily(paths: Iterable[Path | str], tags: str | None = None) -> tuple[int, Iterator[PlannedScenario]]:
+    """How many scenarios the files hold (after `tags`), and an iterator binding them one
+    file at a time. Every file is parsed and bound first, keeping nothing (a bound scenario
+    is ~4 KB: 100,000 of them held at once would be 400 MB), and any problem raises
+    FeatureError here, as `load_features` does, before anything runs."""
+    files = feature_files(paths)
+    if not files:
+        raise FeatureError(["no .feature files found"])
+    wanted = tag_filter(tags) if tags else None
+    problems: list[str] = []
+    count = 0
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: cannot read: {exc}")
+            continue
+        found, bad = parse_feature(text, str(path))
+        problems.extend(bad)
+        count += sum(1 for s in found if wanted is None or wanted(s.tags))
+    if problems:
+        raise FeatureError(problems)
+
+    def planned() -> Iterator[PlannedScenario]:
+        for path in files:
+            found, _ = parse_feature(path.read_text(encoding="utf-8"), str(path))
+            yield from (s for s in found if wanted is None or wanted(s.tags))
+
+    return count, planned()
 
 
 def run_scenarios(
@@ -87,13 +133,24 @@ def run_scenarios(
     openapi: str | Path | None = None,
     body_cap: int = BODY_CAP,
     keep_bodies: Literal["failed", "all"] = "failed",
+    log: Path | None = None,
 ) -> RunResult:
-    """Run already bound scenarios; results come back in the order the scenarios were given."""
-    planned = list(scenarios)
+    """Run already bound scenarios; results come back in the order the scenarios were given.
+
+    Requests go only to the target's origins (its base URL's, plus `allowed_hosts`);
+    a bad `allowed_hosts` entry is a ValueError here, before anything is sent.
+
+    With `log`, each result is appended to that JSON-lines log (tasks/execution/result_log.py)
+    as it finishes and then dropped, so memory stays flat in the number of scenarios: the
+    returned RunResult has no `scenarios`, but `logs=[log]`, the totals and the first failures.
+    """
+    # a list when results stay in memory; an iterator when they stream to a log (flat memory)
+    planned: Iterable[PlannedScenario] = scenarios if log is not None else list(scenarios)
     concurrency = max(1, int(concurrency))
-    redactor = Redactor(target.secret_values())
+    origins = OriginPolicy.for_target(target.base_url, target.allowed_hosts)
+    redactor = target_redactor(target)
     session = HttpSession(
-        target.hosts(),
+        origins,
         timeout=target.timeout,
         transport_retries=transport_retries,
         redactor=redactor,
@@ -101,37 +158,54 @@ def run_scenarios(
         body_cap=body_cap,
     )
     shared = RunShared(target=target, session=session, openapi_source=openapi)
+    # the block's secret variables (a Postman {{apiKey}}) are ${name}s too; the run's own win
+    secret_variables = getattr(target, "secret_variable_values", dict)()
+    variables = {**secret_variables, **(variables or {})}
     started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     started = time.perf_counter()
-    results: list[ScenarioResult | None] = [None] * len(planned)
+    sink = ResultLog(log) if log is not None else None
+    results: dict[int, ScenarioResult] = {}
 
-    def one(index: int) -> ScenarioResult:
-        return run_scenario(
-            planned[index], shared, scenario_timeout, dict(variables or {}), redactor, keep_bodies == "all"
-        )
+    def one(plan: PlannedScenario) -> ScenarioResult:
+        return run_scenario(plan, shared, scenario_timeout, dict(variables or {}), redactor, keep_bodies == "all")
 
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qaflow-bdd") as pool:
             # at most 2 x concurrency scenarios queued at once: memory stays flat for big runs
             pending: dict[Future[ScenarioResult], int] = {}
-            queue = iter(range(len(planned)))
-            for index in queue:
-                pending[pool.submit(one, index)] = index
+            queue = enumerate(planned)
+            for index, plan in queue:
+                pending[pool.submit(one, plan)] = index
                 if len(pending) >= 2 * concurrency:
                     break
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     index = pending.pop(future)
-                    results[index] = future.result()
+                    finished = future.result()
+                    if sink is not None:
+                        sink.append(index, finished)
+                    else:
+                        results[index] = finished
                     if on_result is not None:
-                        on_result(results[index])
+                        on_result(finished)
                     following = next(queue, None)
                     if following is not None:
-                        pending[pool.submit(one, following)] = following
+                        pending[pool.submit(one, following[1])] = following[0]
+    except BaseException:
+        if sink is not None:
+            sink.discard()
+        raise
     finally:
         session.close()
-    run = RunResult(scenarios=[r for r in results if r is not None], base_url=target.base_url, started_at=started_at)
+    if sink is not None:
+        run = RunResult(base_url=shown_url(target.base_url, redactor), started_at=started_at,
+                        logs=[str(sink.close())], failures=sink.tally.failures,
+                        totals=sink.tally.totals(time.perf_counter() - started))
+        return run
+    run = RunResult(
+        scenarios=[results[i] for i in sorted(results)], base_url=shown_url(target.base_url, redactor), started_at=started_at
+    )
     run.recount(time.perf_counter() - started)
     return run
 
@@ -144,7 +218,19 @@ def run_scenario(
     redactor: Redactor,
     keep_bodies: bool = False,
 ) -> ScenarioResult:
-    """One scenario, step by step, under its own deadline."""
+    """One scenario, step by step, under its own deadline; everything it returns is redacted."""
+    with redacting(redactor):
+        return _run_scenario(plan, shared, timeout, variables, redactor, keep_bodies)
+
+
+def _run_scenario(
+    plan: PlannedScenario,
+    shared: RunShared,
+    timeout: float,
+    variables: dict[str, Any],
+    redactor: Redactor,
+    keep_bodies: bool,
+) -> ScenarioResult:
     ctx = ScenarioContext(shared=shared, feature_dir=plan.feature_file.parent, variables=variables)
     steps = [
         StepResult(
@@ -201,11 +287,11 @@ def run_scenario(
             status = result.status
             break
     return ScenarioResult(
-        feature=plan.feature,
+        feature=redactor.text(plan.feature),
         feature_file=str(plan.feature_file),
         name=redactor.text(plan.name),
-        requirement_ids=plan.requirement_ids,
-        tags=plan.tags,
+        requirement_ids=[redactor.text(r) for r in plan.requirement_ids],
+        tags=[redactor.text(t) for t in plan.tags],
         status=status,
         duration_s=round(time.perf_counter() - started, 6),
         flaky=ctx.retries > 0,
@@ -213,14 +299,22 @@ def run_scenario(
         line=plan.line,
         keyword=plan.keyword,
         feature_line=plan.feature_line,
-        feature_description=plan.feature_description,
-        feature_tags=plan.feature_tags,
-        tag_lines=plan.tag_lines,
+        feature_description=redactor.text(plan.feature_description),
+        feature_tags=[redactor.text(t) for t in plan.feature_tags],
+        tag_lines={redactor.text(k): v for k, v in plan.tag_lines.items()},
         error=scenario_error,
     )
 
 
-_BRIEF_KEYS = ("method", "url", "status", "elapsed_ms", "error")
+_BRIEF_KEYS = ("method", "url", "status", "elapsed_ms", "error", "withheld")
+
+
+def shown_url(url: str, redactor: Redactor) -> str:
+    """A URL as results show it: user info masked, secrets redacted."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2])
+    return redactor.text(urlunsplit(parts))
 
 
 def _brief(summary: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,6 +1,7 @@
 """Cucumber JSON, the format cucumber-reporting, Allure, Xray and most CI
 plugins read: a list of features, each with `elements` (scenarios) holding
-`steps` with a `result` of status, duration in nanoseconds and error message."""
+`steps` with a `result` of status, duration in nanoseconds and error message.
+Written by streaming over the run's results log."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from tasks.execution.catalogue import CATALOGUE
-from tasks.execution.results import RunResult, ScenarioResult, StepResult
+from tasks.execution.result_log import ResultIndex
+from tasks.execution.results import ScenarioResult, StepResult
 
 STATUS = {"passed": "passed", "failed": "failed", "error": "failed", "skipped": "skipped"}
 
@@ -95,26 +97,28 @@ def _element(feature_id: str, scenario: ScenarioResult, seen: dict[str, int]) ->
     }
 
 
-def render_cucumber(result: RunResult) -> list[dict[str, Any]]:
-    """The Cucumber JSON document (a list of features) of a run."""
-    grouped: dict[str, list[ScenarioResult]] = defaultdict(list)
-    for scenario in result.scenarios:
-        grouped[scenario.feature_file].append(scenario)
-    features = []
-    for feature_file, scenarios in grouped.items():
-        first = scenarios[0]
-        feature_id = _slug(first.feature)
+def write_cucumber(handle: TextIO, index: ResultIndex) -> None:
+    """Write the Cucumber JSON document (a list of features) of a run to `handle`,
+    streaming its results from the log `index`: one scenario element at a time."""
+    handle.write("[")
+    number = -1
+    for number, group in enumerate(index.groups("file")):
+        head = group.head
+        feature_id = _slug(head["feature"])
+        feature = {
+            "uri": _uri(head["feature_file"]),
+            "id": feature_id,
+            "keyword": "Feature",
+            "name": head["feature"],
+            "description": head["feature_description"],
+            "line": head["feature_line"] or 1,
+            "tags": _tags(head["feature_tags"], head["tag_lines"], head["feature_line"]),
+        }
+        opening = json.dumps(feature, ensure_ascii=False)[:-1] + ', "elements": ['
+        handle.write(("," if number else "") + "\n" + opening)
         seen: dict[str, int] = defaultdict(int)
-        features.append(
-            {
-                "uri": _uri(feature_file),
-                "id": feature_id,
-                "keyword": "Feature",
-                "name": first.feature,
-                "description": first.feature_description,
-                "line": first.feature_line or 1,
-                "tags": _tags(first.feature_tags, first.tag_lines, first.feature_line),
-                "elements": [_element(feature_id, s, seen) for s in scenarios],
-            }
-        )
-    return features
+        for position, scenario in enumerate(index.scenarios(group)):
+            handle.write(("," if position else "") + "\n  " + json.dumps(_element(feature_id, scenario, seen),
+                                                                        ensure_ascii=False))
+        handle.write("\n]}")
+    handle.write("\n]" if number >= 0 else "]")

@@ -2,14 +2,15 @@
 feature, one <testcase> per scenario (classname = feature), <failure> for a
 failed check, <error> for a step that could not run, <skipped> for a skipped
 scenario. The shape follows the Jenkins xUnit plugin's junit-10.xsd, which the
-tests validate against."""
+tests validate against. Written by streaming over the run's results log."""
 
 from __future__ import annotations
 
 import socket
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from typing import TextIO
 
+from tasks.execution.result_log import ResultIndex
 from tasks.execution.results import RunResult, ScenarioResult
 
 # XML 1.0 forbids most control characters; a response body may hold them.
@@ -58,63 +59,69 @@ def _failure_body(scenario: ScenarioResult) -> str:
     return "\n".join(parts)
 
 
-def render_junit(result: RunResult, title: str = "qaflow bdd") -> bytes:
-    """The JUnit XML document of a run, as UTF-8 bytes."""
-    by_feature: dict[tuple[str, str], list[ScenarioResult]] = defaultdict(list)
-    for scenario in result.scenarios:
-        by_feature[(scenario.feature, scenario.feature_file)].append(scenario)
+def _open_tag(tag: str, attributes: dict[str, str]) -> str:
+    """`<tag a="..">` with ElementTree's own attribute escaping."""
+    empty = ET.tostring(ET.Element(tag, attributes), encoding="unicode")
+    return empty[: -len(" />")] + ">"
 
-    totals = result.totals
-    root = ET.Element(
-        "testsuites",
-        name=title,
-        tests=str(totals.scenarios),
-        failures=str(totals.failed),
-        errors=str(totals.error),
-        time=_seconds(totals.duration_s),
-    )
-    hostname = socket.gethostname()
-    for index, ((feature, feature_file), scenarios) in enumerate(by_feature.items()):
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=_clean(feature),
-            tests=str(len(scenarios)),
-            failures=str(sum(s.status == "failed" for s in scenarios)),
-            errors=str(sum(s.status == "error" for s in scenarios)),
-            skipped=str(sum(s.status == "skipped" for s in scenarios)),
-            time=_seconds(sum(s.duration_s for s in scenarios)),
-            timestamp=result.started_at or "",
-            hostname=hostname,
-            id=str(index),
-            file=_clean(feature_file),
+
+def _testcase(scenario: ScenarioResult, feature: str) -> ET.Element:
+    case = ET.Element("testcase", name=_clean(scenario.name), classname=_clean(feature),
+                      time=_seconds(scenario.duration_s))
+    if scenario.status in ("failed", "error"):
+        step = scenario.failed_step
+        message = (step.error if step else scenario.error) or scenario.status
+        element = ET.SubElement(
+            case,
+            "failure" if scenario.status == "failed" else "error",
+            message=_clean(message[:1000]),
+            type="AssertionError" if scenario.status == "failed" else "StepError",
         )
-        properties = ET.SubElement(suite, "properties")
+        element.text = _clean(_failure_body(scenario))
+    elif scenario.status == "skipped":
+        ET.SubElement(case, "skipped", message="skipped")
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean(_steps_text(scenario))
+    return case
+
+
+def _indented(element: ET.Element, level: int) -> str:
+    ET.indent(element, space="  ", level=level)
+    return "  " * level + ET.tostring(element, encoding="unicode") + "\n"
+
+
+def write_junit(handle: TextIO, result: RunResult, index: ResultIndex, title: str = "qaflow bdd") -> None:
+    """Write the JUnit XML of a run to `handle`, streaming its results from the log
+    `index`: one <testcase> serialised at a time, so memory does not grow with the run.
+    The suites' counts come from the index's grouping pass."""
+    totals = result.totals
+    handle.write("<?xml version='1.0' encoding='utf-8'?>\n")
+    handle.write(_open_tag("testsuites", {
+        "name": title, "tests": str(totals.scenarios), "failures": str(totals.failed),
+        "errors": str(totals.error), "time": _seconds(totals.duration_s),
+    }) + "\n")
+    hostname = socket.gethostname()
+    for number, group in enumerate(index.groups("feature")):
+        feature, feature_file = group.key
+        handle.write("  " + _open_tag("testsuite", {
+            "name": _clean(feature),
+            "tests": str(group.tests),
+            "failures": str(group.counts["failed"]),
+            "errors": str(group.counts["error"]),
+            "skipped": str(group.counts["skipped"]),
+            "time": _seconds(group.duration_s),
+            "timestamp": result.started_at or "",
+            "hostname": hostname,
+            "id": str(number),
+            "file": _clean(feature_file),
+        }) + "\n")
+        properties = ET.Element("properties")
         ET.SubElement(properties, "property", name="base_url", value=_clean(result.base_url))
-        requirements = sorted({r for s in scenarios for r in s.requirement_ids})
-        if requirements:
-            ET.SubElement(properties, "property", name="requirements", value=", ".join(f"REQ-{r}" for r in requirements))
-        for scenario in scenarios:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                name=_clean(scenario.name),
-                classname=_clean(feature),
-                time=_seconds(scenario.duration_s),
-            )
-            if scenario.status in ("failed", "error"):
-                step = scenario.failed_step
-                message = (step.error if step else scenario.error) or scenario.status
-                element = ET.SubElement(
-                    case,
-                    "failure" if scenario.status == "failed" else "error",
-                    message=_clean(message[:1000]),
-                    type="AssertionError" if scenario.status == "failed" else "StepError",
-                )
-                element.text = _clean(_failure_body(scenario))
-            elif scenario.status == "skipped":
-                ET.SubElement(case, "skipped", message="skipped")
-            out = ET.SubElement(case, "system-out")
-            out.text = _clean(_steps_text(scenario))
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        if group.requirements:
+            ET.SubElement(properties, "property", name="requirements",
+                          value=", ".join(f"REQ-{r}" for r in sorted(group.requirements)))
+        handle.write(_indented(properties, 2))
+        for scenario in index.scenarios(group):
+            handle.write(_indented(_testcase(scenario, feature), 2))
+        handle.write("  </testsuite>\n")
+    handle.write("</testsuites>\n")

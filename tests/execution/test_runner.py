@@ -1,4 +1,4 @@
-"""The runner: validation before running, host allowlist, auth, outlines,
+"""The runner: validation before running, origin allowlist, auth, outlines,
 variables, tags, transport retries (flaky), timeouts, redaction, truncation."""
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def test_unbound_step_is_refused_before_anything_runs(tmp_path):
 
 def test_host_allowlist(run, target):
     port = urlsplit(target.base_url).port
-    allowed = target.model_copy(update={"allowed_hosts": ["localhost"]})
+    # an entry without a port means the scheme's default port, so the alias names its port
+    allowed = target.model_copy(update={"allowed_hosts": [f"localhost:{port}"]})
     results = run(
         f'''Feature: hosts
   Scenario: other host refused
@@ -68,10 +69,10 @@ def test_host_allowlist(run, target):
 ''',
         allowed,
     )
-    assert "request to example.org refused: not one of the target API's allowed hosts" in failure(results["other host refused"])
+    assert "request to http://example.org refused: not one of the target API's allowed origins" in failure(results["other host refused"])
     assert results["other host refused"].status == "failed"
-    assert f"request to 127.0.0.2:{port} refused" in failure(results["other address refused"])
-    assert "request to evil.example.com refused" in failure(results["base URL elsewhere refused"])
+    assert f"request to http://127.0.0.2:{port} refused" in failure(results["other address refused"])
+    assert "request to https://evil.example.com refused" in failure(results["base URL elsewhere refused"])
     assert results["allowed alias"].status == "passed"
 
 
@@ -149,6 +150,34 @@ def test_concurrency_keeps_file_order_and_reports_each_result(run, target):
     sent = result.scenarios[3].steps[1]
     assert sent.request == {"method": "GET", "url": f"{target.base_url}/users?page=4"}
     assert set(sent.response) == {"status", "elapsed_ms"} and sent.response["status"] == 200
+
+
+def test_streamed_run_keeps_nothing_in_memory_and_logs_redacted_results(run, target, tmp_path):
+    """With a log, results go to disk as they finish (planned order restored by the index);
+    the log holds only redacted results and the run keeps totals and the first failures."""
+    scenarios = "\n".join(
+        f'  Scenario: s{i}\n    Given I am authenticated as "admin"\n    And the request header "X-Echo" is "{TOKEN}"\n'
+        f'    When I send a GET request to "/users?page={i + 1}"\n'
+        f"    Then the response status should be {200 if i % 3 else 418}\n"
+        for i in range(12)
+    )
+    seen = []
+    log = tmp_path / "out" / "results.jsonl"
+    result = run.run(f"Feature: many\n{scenarios}", target, concurrency=4, on_result=seen.append, log=log,
+                     keep_bodies="all")
+    assert result.scenarios == [] and result.logs == [str(log)] and len(seen) == 12
+    assert not log.with_name("results.jsonl.partial").exists()
+    assert result.totals.scenarios == 12 and result.totals.failed == 4 and not result.ok
+    assert [f["scenario"] for f in result.failed_scenarios()] == sorted(
+        (f"s{i}" for i in range(0, 12, 3)), key=[s.name for s in seen].index)
+    assert "expected status 418, got 200" in result.failed_scenarios()[0]["error"]
+    text = log.read_text(encoding="utf-8")
+    assert TOKEN not in text and len(text.splitlines()) == 12
+    from tasks.execution.result_log import ResultIndex
+
+    back = list(ResultIndex(result.logs).scenarios())
+    assert [s.name for s in back] == [f"s{i}" for i in range(12)]
+    assert back[1].steps[2].request["headers"]["X-Echo"] == "***"
 
 
 def test_scenario_timeout(run, target):
