@@ -1,7 +1,8 @@
 """bdd: requirements in any form -> Gherkin scenarios -> run against a real API -> reports.
 
     ingest (a task per document)
-      -> generate (a task per requirement group, cached on its inputs)
+      -> generate (a task per requirement group; the LLM's accepted answers are cached by the
+         LLM client, keyed by meaning, so a re-run asks nothing and a failure is never kept)
       -> validate + write (a task per feature)
       -> execute (a task per feature, in parallel under the memory-bounded runner)
       -> JUnit XML, Cucumber JSON, HTML + a Prefect table and markdown artifact
@@ -9,7 +10,9 @@
 The flow fails when a scenario fails and `fail_on_failure` is set, so CI can
 gate on it. Requirements that could not become scenarios (prose without an
 LLM, unbindable LLM answers) and unreadable documents are reported, never
-dropped silently, and do not fail the run on their own.
+dropped silently, and do not fail the run on their own, except an LLM outage:
+when prose requirements needed the LLM and not one could be generated, the run
+ends Failed (`LLMGenerationFailed`) after its reports.
 """
 
 from __future__ import annotations
@@ -18,21 +21,22 @@ import json
 import os
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import INPUTS, TASK_SOURCE
+from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
-from blocks.llm import LLMEndpoint, usage_totals
+from blocks.llm import LLMEndpoint, reset_circuits, usage_totals
 from blocks.target_api import AuthProfile, TargetAPI
+from flows.failures import ExpectedFailure
 from flows.runners import MemoryBoundedTaskRunner
 from tasks.requirements import ReadResult, Requirement, expand_inputs, ingest_document
+from tasks.scenarios.contract import ApiContract, load_contract
 from tasks.scenarios.generate import (
     FeatureDraft,
     draft_feature,
@@ -86,17 +90,55 @@ def resolve_llm(llm: str | None) -> LLMEndpoint:
     return LLMEndpoint.resolve(llm or "default")
 
 
+SECRET_PREFIX = "secret:"
+
+
+def auth_token(profile: str, source: str) -> str:
+    """The bearer token an `auth` entry names: `secret:NAME` is a Prefect Secret block; any
+    other value is an environment variable of the run's process, or, when no such variable
+    is set, a Secret block of that name (what a UI user saves under Blocks)."""
+    from prefect.blocks.system import Secret
+
+    name = source.removeprefix(SECRET_PREFIX)
+    if not source.startswith(SECRET_PREFIX) and os.environ.get(source):
+        return os.environ[source]
+    try:
+        token = str(Secret.load(name).get())
+    except (ValueError, KeyError) as exc:
+        where = (f"no Secret block {name!r}" if source.startswith(SECRET_PREFIX)
+                 else f"the environment variable {source} is not set and there is no Secret block {source!r}")
+        raise ValueError(f"auth profile {profile!r}: {where}") from exc
+    if not token:
+        raise ValueError(f"auth profile {profile!r}: the Secret block {name!r} is empty")
+    return token
+
+
 def target_api(target: str, base_url: str | None, auth: dict[str, str] | None) -> TargetAPI:
     """The TargetAPI block, with base-URL override and bearer profiles whose tokens are read
-    from environment variables (`auth` maps profile -> variable name), so no secret ever
-    travels as a flow parameter."""
+    at run time from environment variables or Prefect Secret blocks (`auth` maps profile ->
+    variable name, or `secret:BLOCK`), so no secret ever travels as a flow parameter."""
     block = TargetAPI.resolve(target or None, base_url=base_url)
-    for profile, variable in (auth or {}).items():
-        token = os.environ.get(variable)
-        if not token:
-            raise ValueError(f"auth profile {profile!r}: the environment variable {variable} is not set")
-        block.auth_profiles[profile] = AuthProfile(kind="bearer", token=SecretStr(token))
+    for profile, source in (auth or {}).items():
+        block.auth_profiles[profile] = AuthProfile(kind="bearer", token=SecretStr(auth_token(profile, source)))
     return block
+
+
+def run_target(
+    target: str, base_url: str | None, auth: dict[str, str] | None,
+    postman: list[str] | None = None, postman_environment: str | None = None,
+) -> tuple[TargetAPI, dict[str, str], list[str]]:
+    """The target of a run with the credentials of its Postman collections added (auth
+    profiles and secret variables, SecretStr, resolved from the collection files and the
+    environment file right here), the plain environment variables, and what is missing.
+
+    Called inside the task that executes, so no credential is ever a task input or result."""
+    from tasks.requirements.postman_auth import credentials_for
+
+    block = target_api(target, base_url, auth)
+    if not postman and not postman_environment:
+        return block, {}, []
+    credentials = credentials_for(postman or [], postman_environment)
+    return credentials.apply(block), credentials.variables, credentials.missing
 
 
 def _transport_trouble(task: Any, task_run: Any, state: Any) -> bool:
@@ -113,11 +155,7 @@ def _transport_trouble(task: Any, task_run: Any, state: Any) -> bool:
 @task(
     name="generate-feature",
     task_run_name="generate {group}",
-    cache_policy=INPUTS + TASK_SOURCE,
-    cache_expiration=timedelta(days=30),
-    retries=2,
-    retry_delay_seconds=exponential_backoff(backoff_factor=2),
-    retry_jitter_factor=0.5,
+    cache_policy=NO_CACHE,
     tags=["mem:64MiB"],
 )
 def generate_feature(
@@ -128,13 +166,24 @@ def generate_feature(
     llm_key: str,
     use_rag: bool,
     generator: str,
+    refresh: bool = False,
+    contract: ApiContract | None = None,
 ) -> FeatureDraft:
-    """One feature's Gherkin. Cached on the requirements and the LLM (`llm_key`), so a
-    re-run with unchanged inputs costs no LLM call. Retries: the LLM is outside."""
+    """One feature's Gherkin. Not cached by Prefect: a task cache would keep a failed or
+    partial generation (and key it on how a path was typed); the LLM client caches each
+    accepted answer by meaning instead, so a re-run with unchanged inputs still costs no
+    LLM call and a requirement that failed is asked again. No Prefect retries either: the
+    LLM client retries what a retry can fix, and its circuit breaker stops an outage.
+
+    No input and no result holds a secret, so Prefect's result storage never does:
+    `llm` is a block name and `llm_key` the endpoint's URL and model (never its key);
+    requirements name credentials only (`auth` profile names, `${var}` references,
+    see tasks/requirements/postman_auth.py), and the draft is Gherkin made from them."""
     endpoint = resolve_llm(llm)
     needs_llm = not endpoint.offline and any(not r.executable for r in requirements)
     context = rag_context_provider() if (needs_llm and use_rag) else None
-    return draft_feature(group, requirements, endpoint, file_name=file_name, context=context)
+    return draft_feature(group, requirements, endpoint, file_name=file_name, context=context,
+                         contract=contract, refresh=refresh)
 
 
 @task(name="validate-feature", task_run_name="validate {draft.file_name}")
@@ -162,38 +211,61 @@ def execute_feature(
     tags: str | None,
     scenario_timeout: float,
     openapi: str | None = None,
+    postman: list[str] | None = None,
+    postman_environment: str | None = None,
+    log: str | None = None,
 ) -> Any:
     """Run one feature's scenarios. Transport errors are retried per request inside the
-    runner (and recorded as flaky); the task retries only if the whole run broke off."""
+    runner (and recorded as flaky); the task retries only if the whole run broke off.
+    Credentials are read here (block, --auth variables, Postman files), never passed in.
+    With `log`, results stream to that JSON-lines file and the task returns only totals,
+    the first failures and the log's path (small, whatever the number of scenarios)."""
     from tasks.execution.runner import execute_features
 
-    target_block = target_api(target, base_url, auth)
+    target_block, variables, _missing = run_target(target, base_url, auth, postman, postman_environment)
     return execute_features(
         [Path(feature_path)], target_block, concurrency=concurrency, tags=tags, scenario_timeout=scenario_timeout,
-        on_result=lambda _result: _progress("execute", 1), openapi=openapi,
+        on_result=lambda _result: _progress("execute", 1), openapi=openapi, variables=variables,
+        log=Path(log) if log else None,
     )
 
 
 def count_scenarios(paths: list[str], tags: str | None) -> int:
     """How many scenarios (Outline rows expanded) a run will have, for progress bars."""
-    from tasks.execution.features import load_features
+    from tasks.execution.runner import plan_lazily
 
-    return len(load_features([Path(p) for p in paths], tags)) if paths else 0
+    return plan_lazily([Path(p) for p in paths], tags)[0] if paths else 0  # one file's scenarios at a time
 
 
 def merge_runs(runs: list[Any], base_url: str, duration_s: float) -> Any:
-    from tasks.execution.results import RunResult
+    """One RunResult of the features' runs: their logs (in order) and summed totals when
+    they streamed to disk, their scenarios otherwise."""
+    from tasks.execution.result_log import FAILURE_CAP
+    from tasks.execution.results import RunResult, Totals
 
-    merged = RunResult(scenarios=[s for run in runs for s in run.scenarios], base_url=base_url,
-                       started_at=min((r.started_at for r in runs if r.started_at), default=""))
+    started_at = min((r.started_at for r in runs if r.started_at), default="")
+    if runs and all(r.logs for r in runs):
+        counts = {k: sum(getattr(r.totals, k) for r in runs) for k in Totals.model_fields if k != "duration_s"}
+        return RunResult(base_url=base_url, started_at=started_at, logs=[p for r in runs for p in r.logs],
+                         failures=[f for r in runs for f in r.failures][:FAILURE_CAP],
+                         totals=Totals(**counts, duration_s=round(duration_s, 3)))
+    merged = RunResult(scenarios=[s for run in runs for s in run.scenarios], base_url=base_url, started_at=started_at)
     merged.recount(duration_s)
     return merged
 
 
-def result_rows(run: Any) -> list[dict[str, Any]]:
-    """One row per (requirement, scenario): the traceability table."""
-    rows = []
-    for scenario in run.scenarios:
+RESULT_ROWS = 1000  # rows of the Prefect table artifact; every result is in the reports
+
+
+def result_rows(run: Any, limit: int = RESULT_ROWS) -> list[dict[str, Any]]:
+    """One row per (requirement, scenario): the traceability table (the first `limit`
+    rows, streamed from the results log of a streamed run)."""
+    from tasks.execution.result_log import ResultIndex
+
+    rows: list[dict[str, Any]] = []
+    for scenario in ResultIndex(run.logs).scenarios() if run.logs else run.scenarios:
+        if len(rows) >= limit:
+            break
         for requirement in scenario.requirement_ids or ["-"]:
             rows.append({
                 "requirement": requirement,
@@ -216,7 +288,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"- documents read: {summary['documents']} ({len(summary['read_errors'])} with errors)",
         f"- requirements: {summary['requirements']}, with scenarios: {summary['requirements_covered']}",
         f"- feature files: {len(summary['features'])}",
-        f"- LLM: {summary['llm']}; calls {summary['llm_calls']}, repairs {summary['llm_repairs']}; usage {summary['llm_usage']}",
+        f"- LLM: {summary['llm']}; {summary['llm_usage_line']}; prose requirements generated "
+        f"{summary['llm_generated']}/{summary['llm_requested']}",
         f"- reports: {', '.join(f'`{p}`' for p in summary['reports'].values())}",
     ]
     if summary["failed_scenarios"]:
@@ -239,8 +312,34 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ScenariosFailed(RuntimeError):
+class ScenariosFailed(ExpectedFailure, RuntimeError):
     """Raised at the end of a run with failing scenarios (fail_on_failure), after the reports."""
+
+
+class LLMGenerationFailed(ExpectedFailure, RuntimeError):
+    """Raised at the end of a run where prose requirements needed the LLM and none was generated."""
+
+
+def prompt_contract(documents: list[str], target: str, base_url: str | None,
+                    auth: dict[str, str] | None) -> ApiContract:
+    """What prompts say about the API: the operations of the OpenAPI documents among the
+    inputs (else of the one the target serves at /openapi.json) and the target's auth
+    profile names. Names only: no credential is read here."""
+    import logging
+
+    from tasks.scenarios.contract import served_operations
+
+    profiles = set((auth or {}).keys())
+    block = None
+    try:
+        block = TargetAPI.resolve(target or None, base_url=base_url)
+        profiles |= set(block.auth_profiles)
+    except Exception as exc:  # the target is checked (loudly) before execution; prompts just lack names
+        logging.getLogger(__name__).info("no auth profile names for prompts: %s", exc)
+    contract = load_contract(documents, sorted(profiles))
+    if not contract.operations and block is not None and block.base_url:
+        contract.operations = served_operations(block.base_url)
+    return contract
 
 
 @flow(
@@ -260,6 +359,8 @@ def bdd_pipeline(
     scenario_timeout: float = 60.0,
     use_rag: bool = True,
     auth: dict[str, str] | None = None,
+    postman_environment: str | None = None,
+    refresh: bool = False,
 ) -> dict[str, Any]:
     """Requirement documents (files or folders) -> scenarios -> run against the target -> reports.
 
@@ -274,8 +375,12 @@ def bdd_pipeline(
         fail_on_failure: end the flow run Failed when a scenario fails (for CI gates).
         scenario_timeout: seconds one scenario may take before it fails as an error.
         use_rag: give the LLM the nearest passages of the rag index as context, when one exists.
-        auth: bearer auth profiles as {profile: ENV_VAR}, the token read from the variable
-            at run time (added to the block's own profiles).
+        auth: bearer auth profiles as {profile: ENV_VAR} or {profile: "secret:BLOCK"}, the token
+            read at run time from the variable or the Prefect Secret block (a name with no such
+            variable is looked up as a Secret block); added to the target block's own profiles.
+        postman_environment: a Postman environment file (as for `newman run -e`); its values
+            fill the `{{vars}}` of the Postman collections' credentials and scenarios.
+        refresh: ask the LLM again instead of reading its answer cache (fresh answers are cached).
     """
     from tasks.reports import write_reports
 
@@ -286,6 +391,7 @@ def bdd_pipeline(
     for stale in features_dir.glob("*.feature"):
         stale.unlink()  # only this run's features are executed and reported
     endpoint = resolve_llm(llm)
+    reset_circuits()  # an endpoint that failed in an earlier run in this process gets a new chance
     usage_before = usage_totals()
 
     # ingest: a task per document
@@ -302,8 +408,10 @@ def bdd_pipeline(
     taken: set[str] = set()
     llm_key = "offline" if endpoint.offline else f"{endpoint.describe()} t={endpoint.temperature}"
     generator = generator_version()
+    contract = None if endpoint.offline else prompt_contract(documents, target, base_url, auth)
     drafts = {
-        group: generate_feature.submit(group, members, file_name_for(group, taken), llm, llm_key, use_rag, generator)
+        group: generate_feature.submit(group, members, file_name_for(group, taken), llm, llm_key, use_rag, generator,
+                                       refresh, contract)
         for group, members in groups.items()
     }
     generation = GenerationResult()
@@ -315,20 +423,31 @@ def bdd_pipeline(
     feature_paths = [f.path for f in generation.files]
     _progress("execute", 0, count_scenarios(feature_paths, tags))
 
-    # execute: a task per feature, in parallel
-    target_block = target_api(target, base_url, auth)
+    # execute: a task per feature, in parallel; Postman credentials are named in the
+    # features and resolved from the collection files inside each execute task
+    postman = [d for d, result in zip(documents, read, strict=True)
+               if any(r.kind == "postman" for r in result.requirements)]
+    target_block, _variables, missing = run_target(target, base_url, auth, postman, postman_environment)
+    for line in missing:
+        logger.warning("credentials: %s", line)
     started = time.perf_counter()
+    results_dir = out / "results"  # one JSON-lines log per feature, streamed as scenarios finish
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for stale in results_dir.glob("*.jsonl"):
+        stale.unlink()
     runs = [
         f.result()
         for f in [
-            execute_feature.submit(f.path, target, base_url, auth, concurrency, tags, scenario_timeout, f.openapi)
-            for f in generation.files
+            execute_feature.submit(f.path, target, base_url, auth, concurrency, tags, scenario_timeout, f.openapi,
+                                   postman, postman_environment, str(results_dir / f"{number:04d}.jsonl"))
+            for number, f in enumerate(generation.files)
         ]
     ]
     run = merge_runs(runs, target_block.base_url, time.perf_counter() - started)
-    reports = write_reports(run, reports_dir, title="qaflow bdd")
-
     usage = usage_totals() - usage_before
+    reports = write_reports(run, reports_dir, title="qaflow bdd",
+                            llm_usage=usage.numbers() if generation.llm_requested else None)
+
     ungenerated = [u.model_dump() for u in generation.ungenerated]
     summary: dict[str, Any] = {
         "out_dir": str(out),
@@ -340,20 +459,19 @@ def bdd_pipeline(
         "features": feature_paths,
         "reports": {name: str(path) for name, path in reports.items()},
         "totals": run.totals.model_dump(),
-        "ok": run.ok,
-        "failed_scenarios": [
-            {"scenario": s.name, "feature": s.feature, "requirements": s.requirement_ids,
-             "error": (s.failed_step.error if s.failed_step else s.error) or s.status}
-            for s in run.scenarios if s.status in ("failed", "error")
-        ],
+        "ok": run.ok and not generation.llm_outage,
+        "failed_scenarios": run.failed_scenarios(),  # the first 200; every one is in the reports
         "needs_llm": [u for u in ungenerated if u["needs_llm"]],
         "ungenerated": [u for u in ungenerated if not u["needs_llm"]],
         "untranslated": generation.untranslated_lines,
         "read_errors": read_errors,
         "llm": endpoint.describe(),
-        "llm_calls": generation.llm_calls,
-        "llm_repairs": generation.llm_repairs,
-        "llm_usage": usage.describe(),
+        "llm_calls": usage.calls,
+        "llm_repairs": usage.repairs,
+        "llm_requested": generation.llm_requested,
+        "llm_generated": generation.llm_generated,
+        "llm_usage": usage.numbers(),
+        "llm_usage_line": usage.describe(),
     }
     write_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
     create_table_artifact(
@@ -363,6 +481,12 @@ def bdd_pipeline(
     )
     create_markdown_artifact(key="bdd-summary", markdown=summary_markdown(summary), description="bdd run summary")
     logger.info("%d/%d scenarios passed; reports in %s", run.totals.passed, run.totals.scenarios, reports_dir)
+    logger.info("LLM usage: %s", usage.describe())
+    if generation.llm_outage:
+        raise LLMGenerationFailed(
+            f"none of the {generation.llm_requested} prose requirement(s) could be generated by "
+            f"{endpoint.describe()}; see {out / 'summary.json'}"
+        )
     if fail_on_failure and not run.ok:
         raise ScenariosFailed(
             f"{run.totals.failed + run.totals.error} of {run.totals.scenarios} scenarios failed; see {reports.get('html', reports_dir)}"

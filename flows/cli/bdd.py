@@ -26,6 +26,11 @@ LlmOption = typer.Option(None, "--llm", help='LLMEndpoint block name, or "offlin
 TagsOption = typer.Option(None, "--tags", help='Tag expression, e.g. "@smoke and not @slow".')
 AuthOption = typer.Option(None, "--auth", metavar="PROFILE=ENV_VAR",
                           help="A bearer auth profile whose token is in an environment variable (repeatable).")
+RefreshOption = typer.Option(False, "--refresh",
+                             help="Ask the LLM again instead of using its cached answers (fresh answers are cached).")
+PostmanEnvOption = typer.Option(None, "--postman-env", "-e", exists=True, dir_okay=False,
+                                help="Postman environment file (as for `newman run -e`): fills the collections' "
+                                     "{{vars}}, credentials included.")
 
 
 def parse_auth(values: list[str] | None) -> dict[str, str] | None:
@@ -85,8 +90,23 @@ def _summary_render(summary: dict[str, Any]) -> None:
         console.print(f"  [red]input error[/] {error}", highlight=False)
     if summary.get("untranslated"):
         console.print(f"  {len(summary['untranslated'])} Postman script line(s) kept as comments", highlight=False)
+    _usage_line(summary)
     for name, path in summary.get("reports", {}).items():
         console.print(f"  {name}: {path}", highlight=False)
+
+
+def _usage_line(payload: dict[str, Any]) -> None:
+    """One terminal line of LLM usage for this run (only when prose needed the LLM)."""
+    if not payload.get("llm_requested"):
+        return
+    console = common.console()
+    usage = payload.get("llm_usage") or {}
+    colour = "red" if not payload.get("llm_generated") else "default"
+    console.print(f"  [{colour}]LLM[/] {payload.get('llm_generated', 0)}/{payload['llm_requested']} prose "
+                  f"requirement(s) generated; {usage.get('calls', 0)} calls, {usage.get('cache_hits', 0)} cache hits, "
+                  f"{usage.get('prompt_tokens', 0)}+{usage.get('completion_tokens', 0)} tokens, "
+                  f"{usage.get('repairs', 0)} repairs, {usage.get('retries', 0)} retries, "
+                  f"{usage.get('failures', 0)} failures", highlight=False)
 
 
 @app.command()
@@ -101,13 +121,15 @@ def run(
     fail_on_failure: bool = typer.Option(True, "--fail-on-failure/--no-fail-on-failure",
                                          help="Exit 1 (and fail the flow run) when a scenario fails."),
     auth: list[str] | None = AuthOption,
+    postman_env: Path | None = PostmanEnvOption,
+    refresh: bool = RefreshOption,
     as_json: bool = common.JsonOption,
 ) -> None:
     """Ingest, generate, validate, execute and report: the whole pipeline as a Prefect flow."""
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
-        from flows.bdd import ScenariosFailed, bdd_pipeline, set_progress_hook
+        from flows.bdd import LLMGenerationFailed, ScenariosFailed, bdd_pipeline, set_progress_hook
         from flows.prefect_api import cli_flow_runs
 
         failed = False
@@ -116,8 +138,10 @@ def run(
             try:
                 bdd_pipeline(requirements=[str(p) for p in requirements], target=target, base_url=base_url,
                              out_dir=str(out), llm=llm, tags=tags, concurrency=concurrency,
-                             fail_on_failure=fail_on_failure, auth=parse_auth(auth))
-            except ScenariosFailed:
+                             fail_on_failure=fail_on_failure, auth=parse_auth(auth),
+                             postman_environment=str(postman_env.resolve()) if postman_env else None,
+                             refresh=refresh)
+            except (ScenariosFailed, LLMGenerationFailed):
                 failed = True
             finally:
                 set_progress_hook(None)
@@ -132,9 +156,11 @@ def generate(
     requirements: list[Path] = typer.Argument(..., help="Requirement files or folders."),
     out: Path = typer.Option(Path("features"), "--out", help="Folder for the .feature files."),
     llm: str | None = LlmOption,
+    refresh: bool = RefreshOption,
     as_json: bool = common.JsonOption,
 ) -> None:
-    """Requirements -> validated .feature files (no execution)."""
+    """Requirements -> validated .feature files (no execution; exit 1 when prose needed the LLM and none
+    could be generated)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         from tasks.requirements import expand_inputs, read_requirements
@@ -148,15 +174,20 @@ def generate(
 
         if llm != "offline":
             _needs_api()
+        from blocks.llm import reset_circuits, usage_totals
         from flows.bdd import resolve_llm
 
         endpoint = resolve_llm(llm)
-        context = None
+        reset_circuits()
+        before = usage_totals()
+        context = contract = None
+        documents = expand_inputs(requirements)
         if not endpoint.offline:
+            from tasks.scenarios.contract import load_contract
             from tasks.scenarios.llm import rag_context_provider
 
             context = rag_context_provider()
-        documents = expand_inputs(requirements)
+            contract = load_contract(documents)
         read = [read_requirements(p) for p in documents]
         groups = group_requirements([r for result in read for r in result.requirements])
         result = GenerationResult()
@@ -165,12 +196,15 @@ def generate(
             hook("generate", 0, len(groups))
             for group, members in groups.items():
                 draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken),
-                                      context=context)
+                                      context=context, contract=contract, refresh=refresh)
                 result = result.merge(draft_result(draft, out, members))
                 hook("generate", 1)
         payload = result.model_dump(mode="json")
         payload["read_errors"] = [str(e) for r in read for e in r.errors]
         payload["out"] = str(out)
+        usage = usage_totals() - before
+        payload["llm_calls"], payload["llm_repairs"] = usage.calls, usage.repairs
+        payload["llm_usage"] = usage.numbers()
 
         def render(r: dict[str, Any]) -> None:
             console = common.console()
@@ -181,8 +215,11 @@ def generate(
                 console.print(f"  [yellow]{label}[/] {u['requirement_id']} {u['title']}: {u['reason']}", highlight=False)
             for e in r["read_errors"]:
                 console.print(f"  [red]input error[/] {e}", highlight=False)
+            _usage_line(r)
 
         common.emit(payload, as_json, render)
+        if result.llm_outage:
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -196,36 +233,46 @@ def execute(
     auth: list[str] | None = AuthOption,
     openapi: str | None = typer.Option(None, "--openapi", help="OpenAPI document (file or URL) for conformance "
                                        "steps; default: <base-url>/openapi.json."),
+    postman: list[Path] | None = typer.Option(
+        None, "--postman", exists=True, dir_okay=False,
+        help="Postman collection the features were imported from: its credentials become the auth profiles "
+             "and secret variables the features name (repeatable)."),
+    postman_env: Path | None = PostmanEnvOption,
     as_json: bool = common.JsonOption,
 ) -> None:
     """Run .feature files against the API and write the reports (exit 1 when a scenario fails)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
-        from flows.bdd import target_api
-        from tasks.execution.features import load_features
-        from tasks.execution.runner import execute_features
+        from flows.bdd import run_target
+        from tasks.execution.runner import plan_lazily, run_scenarios
         from tasks.reports import write_reports
 
-        block = target_api(target, base_url, parse_auth(auth))
-        total = len(load_features(features, tags))
+        block, variables, missing = run_target(target, base_url, parse_auth(auth), [str(p) for p in postman or []],
+                                               str(postman_env) if postman_env else None)
+        for line in missing:
+            common.console().print(f"  [yellow]credentials[/] {line}", highlight=False)
+        # every file checked first (nothing runs if one is bad), then bound one file at a time,
+        # and results stream to out/results.jsonl as scenarios finish: memory stays flat at any size
+        total, planned = plan_lazily(features, tags)
         with progress_bars() as hook:
             hook("execute", 0, total)
-            run_result = execute_features(list(features), block, concurrency=concurrency, tags=tags,
-                                          on_result=lambda _r: hook("execute", 1), openapi=openapi)
+            run_result = run_scenarios(planned, block, concurrency=concurrency,
+                                       on_result=lambda _r: hook("execute", 1), openapi=openapi,
+                                       variables=variables, log=out / "results.jsonl")
         reports = write_reports(run_result, out, title="qaflow bdd")
         summary = {
             "base_url": block.base_url,
             "totals": run_result.totals.model_dump(),
             "ok": run_result.ok,
             "reports": {k: str(v) for k, v in reports.items()},
-            "failed_scenarios": [
-                {"scenario": s.name, "requirements": s.requirement_ids,
-                 "error": (s.failed_step.error if s.failed_step else s.error) or s.status}
-                for s in run_result.scenarios if s.status in ("failed", "error")
-            ],
+            "results_log": run_result.logs[0],
+            "failed_scenarios": run_result.failed_scenarios(),  # the first 200 (all are in the log)
         }
         common.emit(summary, as_json, _summary_render)
+        if not postman and any("no auth profile 'postman-" in (f["error"] or "") for f in summary["failed_scenarios"]):
+            common.console().print("  features imported from Postman name its credentials: add --postman COLLECTION "
+                                   "[-e ENVIRONMENT], or import with --save-credentials", highlight=False)
         if not run_result.ok:
             raise typer.Exit(1)
 
@@ -255,33 +302,77 @@ def steps(as_json: bool = common.JsonOption) -> None:
 def import_postman(
     collection: Path = typer.Argument(..., help="Postman collection v2.1 (.json)."),
     out: Path = typer.Option(Path("features"), "--out", help="Folder for the .feature files."),
+    postman_env: Path | None = PostmanEnvOption,
+    save_credentials: bool = typer.Option(
+        False, "--save-credentials",
+        help="Save the collection's credentials as secret auth profiles and variables of the TargetAPI block "
+             "--target, so `qaflow bdd execute` and deployments find them by name."),
+    target: str = TargetOption,
     as_json: bool = common.JsonOption,
 ) -> None:
-    """A Postman collection -> .feature files (folders -> features, requests -> scenarios)."""
+    """A Postman collection -> .feature files (folders -> features, requests -> scenarios).
+
+    Credentials (collection/folder/request auth, credential headers, secret variables)
+    are never written: the features name them (`I am authenticated as "postman-bearer"`,
+    `${apiKey}`), and `bdd execute --postman COLLECTION [-e ENV]` or a TargetAPI block
+    saved with --save-credentials supplies them."""
     common.use_json(as_json)
     with common.errors_as_lines():
         from tasks.requirements.postman import read_postman
+        from tasks.requirements.postman_auth import credentials_for
         from tasks.scenarios.generate import generate_features
 
         read = read_postman(collection)
         result = generate_features(read.requirements, out)
+        credentials = credentials_for([collection], postman_env)
+        saved = None
+        if save_credentials:
+            saved = _save_credentials(target, credentials)
         payload = {
             "features": [f.path for f in result.files],
             "scenarios": sum(f.scenarios for f in result.files),
             "untranslated": result.untranslated_lines,
             "errors": [str(e) for e in read.errors] + [f"{u.requirement_id}: {u.reason}" for u in result.ungenerated],
+            "auth_profiles": sorted(credentials.profiles),
+            "secret_variables": sorted(credentials.secrets),
+            "missing_credentials": credentials.missing,
+            "credentials_saved_to": saved,
         }
 
         def render(r: dict[str, Any]) -> None:
             console = common.console()
             console.print(f"{r['scenarios']} scenario(s) in {len(r['features'])} feature file(s) under {out}",
                           highlight=False)
+            if r["auth_profiles"] or r["secret_variables"]:
+                named = ", ".join(r["auth_profiles"] + [f"${{{v}}}" for v in r["secret_variables"]])
+                where = (f"saved in the TargetAPI block {r['credentials_saved_to']!r}" if r["credentials_saved_to"]
+                         else f"run with: qaflow bdd execute {out} --postman {collection}"
+                         + (f" -e {postman_env}" if postman_env else ""))
+                console.print(f"  credentials by name: {named} ({where})", highlight=False)
+            for line in r["missing_credentials"]:
+                console.print(f"  [yellow]credentials[/] {line}", highlight=False)
             for line in r["untranslated"]:
                 console.print(f"  [yellow]kept as a comment[/] {line}", highlight=False)
             for error in r["errors"]:
                 console.print(f"  [red]error[/] {error}", highlight=False)
 
         common.emit(payload, as_json, render)
+
+
+def _save_credentials(target: str, credentials: Any) -> str:
+    """Add the collection's profiles and secret variables to the TargetAPI block `target`
+    (created if need be); the collection's values replace same-named ones."""
+    _needs_api()
+    from blocks.target_api import TargetAPI
+
+    name = target or "default"
+    block = TargetAPI.resolve(name)
+    block = block.model_copy(update={
+        "auth_profiles": {**block.auth_profiles, **credentials.profiles},
+        "secret_variables": {**block.secret_variables, **credentials.secrets},
+    })
+    block.save(name, overwrite=True)
+    return name
 
 
 @app.command("export-postman")
