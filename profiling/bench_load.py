@@ -15,7 +15,7 @@ Then the same at a tenth of the size, to show the load's peak RSS is flat in the
     .venv/bin/python profiling/bench_load.py [--dsn postgresql://USER@HOST:PORT/DB] [--scale 1.0]
 
 Without --dsn it starts a throw-away PostgreSQL 15 (as the `postgres` user when run as root).
-Target (issue 12): qaflow's load >= 1.0x `\\copy`; peak RSS flat in the row count.
+Target: qaflow's load >= 1.0x `\\copy`; peak RSS flat in the row count.
 """
 
 from __future__ import annotations

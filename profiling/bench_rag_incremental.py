@@ -10,7 +10,7 @@ embeddings), a re-sync after changing N files (target <= 5% of the full
 index time), and the chunks/s the pipeline reached. Then a long page (~40
 chunks) is indexed and one paragraph in its middle is edited: the re-sync
 embeds only the chunks that paragraph touched (target <= 2), the other
-chunks keep their vectors (issue 15).
+chunks keep their vectors.
 """
 
 from __future__ import annotations

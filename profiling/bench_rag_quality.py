@@ -1,4 +1,4 @@
-"""Retrieval quality and speed on a public documentation corpus (issue 15).
+"""Retrieval quality and speed on a public documentation corpus.
 
     .venv/bin/python profiling/bench_rag_quality.py --corpus DIR [--fastapi-repo GITDIR] [--no-cli]
 

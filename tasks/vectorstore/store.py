@@ -33,7 +33,7 @@ PAGE = 5000  # ids per page when reading the whole collection
 HASH_SLICE = 500  # content hashes per `$in` lookup
 
 # HNSW settings of new collections. Chroma's defaults (ef_search 100, M 16) missed an
-# obvious best match on a 1,300-chunk corpus (issue 15); a wider search costs ~ms here.
+# obvious best match on a 1,300-chunk corpus; a wider search costs ~ms here.
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
 
 _clients: dict[str, ClientAPI] = {}

@@ -1,4 +1,4 @@
-"""Text files in legacy encodings are decoded by detection, and say which (issue 15)."""
+"""Text files in legacy encodings are decoded by detection, and say which."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def test_undecodable_bytes_are_replaced_with_a_warning_naming_the_file(tmp_path:
     # UTF-8 text ("Größe – geprüft": 4 non-ASCII characters) damaged by two stray
     # Latin-1 "é" bytes and a 0xFF: more good UTF-8 than bad bytes, so it stays UTF-8
     # (a legacy code page would garble the good text) with the bad bytes replaced.
-    # (Issue 15: a file with no valid UTF-8 beyond ASCII is decoded by detection
+    # (A file with no valid UTF-8 beyond ASCII is decoded by detection
     # instead, tests/documents/test_encodings.py.)
     path.write_bytes("Größe – geprüft: ".encode() + b"\xe9\xe9 shipped\n\nok \xff end\n")
     doc = extract(path)

@@ -11,7 +11,7 @@ from tasks.documents import safe_walk, walk
 
 def test_walk_follows_no_link_inside_or_out(tmp_path: Path) -> None:
     # Links inside the root used to be followed; a link that points inside at scan time
-    # can point at /etc by read time, so none is followed now (issue 10). What an inside
+    # can point at /etc by read time, so none is followed. What an inside
     # link points to is indexed under its own name anyway.
     root = tmp_path / "docs"
     outside = tmp_path / "private"

@@ -1,4 +1,4 @@
-"""Issue 15: only touched chunks are embedded, counters add up, the right page comes
+"""Only touched chunks are embedded, counters add up, the right page comes
 first (HNSW search width, hybrid ranking, markup stripped), encodings in metadata,
 and a query that loads neither Prefect nor torch."""
 

@@ -81,7 +81,7 @@ def test_add_change_shrink_delete_rename_touch_and_config(rag_home: Path, tmp_pa
     assert_in_step(root)
     write(root, "orders.md", (root / "sub" / "orders-v2.md").read_text())
     copied = rag_sync(source_dir=str(root))
-    # a copy's chunks have the texts of chunks already stored: their vectors are reused (issue 15)
+    # a copy's chunks have the texts of chunks already stored: their vectors are reused
     assert copied["added"] == 1 and copied["embedded"] == 0 and copied["reused"] == copied["chunks_written"] > 0
     assert_in_step(root)
 

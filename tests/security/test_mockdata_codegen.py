@@ -1,4 +1,4 @@
-"""Schemas whose names are code: the attacks of issue 10 (item 1), tried for real.
+"""Schemas whose names are code: the attacks, tried for real.
 
 A column named `a\"\"\"` + newline + `__import__("os").system("touch MARKER")` +
 newline + `Z = r'''`, with a second column `x'''` + newline + `W = \"\"\"` that closes the

@@ -1,4 +1,4 @@
-"""Table names that are paths: the attacks of issue 10 (item 2), tried for real.
+"""Table names that are paths: the attacks, tried for real.
 
 A table named `..` once made `generate` delete the contents of `--out`'s parent,
 an absolute path deleted that folder, and `../../x` wrote the generator module

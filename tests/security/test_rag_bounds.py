@@ -1,4 +1,4 @@
-"""Issue 10, attack 5a: a 2 MB .docx whose word/document.xml inflates to 2 GiB took
+"""A 2 MB .docx whose word/document.xml inflates to 2 GiB took
 `rag sync` from 0.76 GB to 4.3 GB of RSS. Here it is run for real, as `qaflow rag sync`
 in a child process whose peak RSS is read from wait4()."""
 

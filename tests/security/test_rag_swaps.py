@@ -1,4 +1,4 @@
-"""Issue 10, attack 5b: a file replaced by a symlink to a secret between the walk and
+"""A file replaced by a symlink to a secret between the walk and
 the read was indexed and served, and stayed indexed. Each swap here happens for real,
 at exactly that moment (between the steps of a sync, or inside detection right after
 the scan), and once more as a race against a thread that keeps swapping."""

@@ -1,4 +1,4 @@
-"""Issue 10, attack 5c: a sub-folder that becomes unlistable deleted its files' chunks
+"""A sub-folder that becomes unlistable deleted its files' chunks
 (an unreadable file keeps them). Root lists any folder, so the sync runs for real as
 another user: `qaflow rag sync` under `setpriv --reuid=nobody`, on a folder whose
 sub-folder that user cannot list (run as any other user, the child is simply that user)."""

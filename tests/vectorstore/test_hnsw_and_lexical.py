@@ -1,4 +1,4 @@
-"""HNSW search width of new and older collections, and the FTS5 lexical index (issue 15)."""
+"""HNSW search width of new and older collections, and the FTS5 lexical index."""
 
 from __future__ import annotations
 
