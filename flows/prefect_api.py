@@ -120,11 +120,18 @@ class _EarlyServer:
              "prefect.server.api.server:create_app", "--fd", str(sock.fileno()),
              "--log-level", "error", "--lifespan", "on"],
             env=env, pass_fds=(sock.fileno(),), stdin=subprocess.DEVNULL,
+            # its own session: a terminal's Ctrl-C (SIGINT to the foreground process group)
+            # must not stop the API before this process has recorded how its flow run ended;
+            # `stop` ends it at exit, and _die_with_parent if this process is killed
+            start_new_session=True,
             preexec_fn=_die_with_parent,
         )
         sock.close()  # the child holds its own copy of the listening socket
         self.url = f"http://127.0.0.1:{port}/api"
         atexit.register(self.stop)
+        from flows.interrupts import at_forced_exit
+
+        at_forced_exit(lambda _code: self.stop())
         return self.url
 
     def stop(self) -> None:

@@ -432,7 +432,10 @@ def _child(conn: socket.socket, fds: list[int], request: dict, prepared: _Prepar
     _interrupt_when_gone(conn)
 
     from flows.cli import run_app, shut_down
+    from flows.interrupts import at_forced_exit
 
+    # an interrupted command that cannot finish its exit in time still reports its status
+    at_forced_exit(lambda status: conn.sendall(json.dumps({"exit": status}).encode() + b"\n"))
     try:
         code = run_app(request["argv"])
     except KeyboardInterrupt:

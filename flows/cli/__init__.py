@@ -139,14 +139,25 @@ def main() -> None:
 
 
 def run_app(args: list[str] | None = None) -> int:
-    """Run one `qaflow` command in this process; its exit status."""
+    """Run one `qaflow` command in this process; its exit status (130/143 when interrupted)."""
+    from flows import interrupts
+
+    previous = interrupts.install()
     try:
         app(args=args, prog_name="qaflow")
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return interrupts.finish(code, exc)
+    except BaseException as exc:  # KeyboardInterrupt, Prefect's TerminationSignal
+        code = interrupts.finish(1, exc)
+        if code == 1:
+            raise
+        return code
+    finally:
+        interrupts.restore(previous)
+    return interrupts.finish(0)
 
 
 def exit_now(code: int) -> None:
