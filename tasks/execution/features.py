@@ -11,7 +11,7 @@ line: a run never starts with a step it cannot carry out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -202,14 +202,9 @@ def _outline_name(name: str, row: dict[str, Any]) -> str:
     return f"{name} [{values}]"
 
 
-def load_features(paths: Iterable[Path | str], tags: str | None = None) -> list[PlannedScenario]:
-    """Every scenario of the files, bound and filtered by a tag expression; FeatureError if any
-    file has a problem (all problems of all files are listed)."""
-    files = feature_files(paths)
-    problems: list[str] = []
-    scenarios: list[PlannedScenario] = []
-    if not files:
-        raise FeatureError(["no .feature files found"])
+def parse_files(files: list[Path], problems: list[str]) -> Iterator[list[PlannedScenario]]:
+    """Each readable file's bound scenarios, one file at a time; what is wrong with any file
+    (unreadable, unparsable, unbound steps) goes into `problems`."""
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -217,8 +212,18 @@ def load_features(paths: Iterable[Path | str], tags: str | None = None) -> list[
             problems.append(f"{path}: cannot read: {exc}")
             continue
         found, bad = parse_feature(text, str(path))
-        scenarios.extend(found)
         problems.extend(bad)
+        yield found
+
+
+def load_features(paths: Iterable[Path | str], tags: str | None = None) -> list[PlannedScenario]:
+    """Every scenario of the files, bound and filtered by a tag expression; FeatureError if any
+    file has a problem (all problems of all files are listed)."""
+    files = feature_files(paths)
+    if not files:
+        raise FeatureError(["no .feature files found"])
+    problems: list[str] = []
+    scenarios = [s for found in parse_files(files, problems) for s in found]
     if problems:
         raise FeatureError(problems)
     if tags:

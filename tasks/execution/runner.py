@@ -29,7 +29,7 @@ from tasks.execution.features import (
     PlannedScenario,
     feature_files,
     load_features,
-    parse_feature,
+    parse_files,
     tag_filter,
 )
 from tasks.execution.http import (
@@ -100,22 +100,12 @@ def plan_lazily(paths: Iterable[Path | str], tags: str | None = None) -> tuple[i
         raise FeatureError(["no .feature files found"])
     wanted = tag_filter(tags) if tags else None
     problems: list[str] = []
-    count = 0
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: cannot read: {exc}")
-            continue
-        found, bad = parse_feature(text, str(path))
-        problems.extend(bad)
-        count += sum(1 for s in found if wanted is None or wanted(s.tags))
+    count = sum(1 for found in parse_files(files, problems) for s in found if wanted is None or wanted(s.tags))
     if problems:
         raise FeatureError(problems)
 
     def planned() -> Iterator[PlannedScenario]:
-        for path in files:
-            found, _ = parse_feature(path.read_text(encoding="utf-8"), str(path))
+        for found in parse_files(files, []):
             yield from (s for s in found if wanted is None or wanted(s.tags))
 
     return count, planned()
