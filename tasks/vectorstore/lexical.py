@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tasks.local_db import open_local_db
+
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
     chunk_id UNINDEXED,
@@ -73,12 +75,8 @@ class LexicalIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_local_db(self.path, SCHEMA)
 
     def close(self) -> None:
         with self._lock:
