@@ -135,8 +135,8 @@ def write_documents(folder: Path, count: int) -> None:
     folder.mkdir(parents=True)
     for i in range(count):
         sections = [
-            f"## Section {j}\n\n" + " ".join(words[(i * 7 + j * 3 + k) % len(words)] for k in range(260))
-            for j in range(6)
+            f"## Section {j}\n\n" + " ".join(words[(i * 7 + j * 3 + k) % len(words)] for k in range(150))
+            for j in range(2)
         ]
         (folder / f"doc{i:04d}.md").write_text(f"# Document {i}\n\n" + "\n\n".join(sections) + "\n")
 
