@@ -110,6 +110,8 @@ def to_triggers(name: str, specs: list[dict[str, Any]]) -> list[Any]:
 def to_runner_deployments(definitions: list[dict[str, Any]]) -> list[Any]:
     """RunnerDeployments for `prefect.serve`: the same names, parameters, schedules,
     concurrency limits and triggers as `prefect deploy --all` registers."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+
     result = []
     for spec in definitions:
         flow = load_flow(spec["entrypoint"])
@@ -121,8 +123,8 @@ def to_runner_deployments(definitions: list[dict[str, Any]]) -> list[Any]:
             "schedules": to_schedules(spec.get("schedules") or []),
             "triggers": to_triggers(spec["name"], spec.get("triggers") or []),
         }
-        if spec.get("concurrency_limit"):
-            kwargs["concurrency_limit"] = spec["concurrency_limit"]
+        if limit := spec.get("concurrency_limit"):
+            kwargs["concurrency_limit"] = (ConcurrencyLimitConfig(**limit) if isinstance(limit, dict) else limit)
         result.append(flow.to_deployment(**kwargs))
     return result
 

@@ -42,7 +42,7 @@ from tasks.environment import apply_defaults  # noqa: E402
 apply_defaults()
 
 from flows.cli.rag import prepare_watch_process, watch_sync  # noqa: E402
-from flows.cli.server import free_port  # noqa: E402
+from flows.local_server import free_port  # noqa: E402
 from flows.prefect_api import start_api  # noqa: E402
 
 if "--default-arenas" not in sys.argv:

@@ -28,6 +28,19 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(default=None, description="Chroma server host.")
     chroma_port: int | None = Field(default=None, description="Chroma server port.")
     embedding_model: str | None = Field(default=None, description="Local sentence-transformers model path.")
+    server: str | None = Field(
+        default=None,
+        description="auto: the first command starts a local Prefect server in the background; never: a "
+                    "temporary API per process (the default when CI is set).",
+    )
+    early_ephemeral: bool = Field(
+        default=True,
+        description="With QAFLOW_SERVER=never: start the per-process API at the top of the command (0: leave "
+                    "it to Prefect, e.g. a test harness).",
+    )
+    server_idle_minutes: float = Field(
+        default=30.0, ge=0, description="A server started by a command stops after this long unused (0 = never)."
+    )
     # What a document may cost to read (tasks/documents/limits.py): files come from other people.
     documents_max_file_bytes: int = Field(default=50 * 1024 * 1024, description="Largest file read, on disk.")
     documents_max_unpacked_bytes: int = Field(

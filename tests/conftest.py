@@ -18,6 +18,8 @@ _session_dir = Path(tempfile.mkdtemp(prefix="qaflow-tests-"))
 os.environ["QAFLOW_HOME"] = str(_session_dir / "qaflow-home")
 os.environ["PREFECT_HOME"] = str(_session_dir / "prefect-home")
 os.environ.pop("PREFECT_API_URL", None)
+# No test starts the background server by accident: those that test it ask for it.
+os.environ["QAFLOW_SERVER"] = "never"
 for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QAFLOW_LLM_MODEL", "QAFLOW_LLM_PROVIDER"):
     os.environ.pop(_var, None)
 

@@ -26,6 +26,8 @@ SUBAPPS: dict[str, str] = {
     "rag": "flows.cli.rag",
 }
 
+SERVE_POLL_SECONDS = 1.0
+
 app = typer.Typer(
     name="qaflow",
     help="Prefect pipelines for test engineering: bdd, mockdata, rag.",
@@ -105,12 +107,14 @@ def serve(
 ) -> None:
     """Serve every deployment of prefect.yaml in this process (schedules and UI runs), until Ctrl-C."""
     with common.errors_as_lines():
-        from flows.prefect_api import configure_api
+        from flows.local_server import server_mode
+        from flows.prefect_api import configure_api, start_api
 
-        if configure_api() == "ephemeral":
+        if configure_api() == "ephemeral" and server_mode() == "never":
             raise common.UserError(
                 "qaflow serve needs a Prefect server: run `qaflow server up` or set PREFECT_API_URL"
             )
+        start_api()  # the local server (started now if needed), kept up while this process serves
         from prefect import serve as prefect_serve
 
         from flows.deployments import load_definitions, on_work_pools, to_runner_deployments
@@ -124,7 +128,8 @@ def serve(
                 f"already deployed to a work pool: {', '.join(taken)}; workers run those. To serve "
                 "them here instead: prefect deployment delete 'FLOW/DEPLOYMENT'"
             )
-        prefect_serve(*deployments)
+        # Poll for runs every second (Prefect's default is 10 s): a run created in the UI starts at once.
+        prefect_serve(*deployments, query_seconds=SERVE_POLL_SECONDS)
 
 
 def main() -> None:

@@ -1,47 +1,24 @@
-"""`qaflow server up|down|status`: a local Prefect server (127.0.0.1, SQLite) in
-the background, its PID recorded in QAFLOW_HOME so later qaflow commands use it
-instead of starting the ephemeral API each time; and beside it the warm runner
-(flows.warm), which spares pipeline commands the import of Prefect.
+"""`qaflow server up|down|status`: the local Prefect server (127.0.0.1, SQLite) of this
+QAFLOW_HOME (flows/local_server.py; the first command that needs an API starts it too),
+and beside it the warm runner (flows.warm), which spares pipeline commands the import
+of Prefect.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import typer
 
+from flows import local_server
 from flows.cli import common
-from flows.prefect_api import LocalServer, healthy
 from tasks.settings import home, state_dir
 
 app = typer.Typer(help="Start and stop a local Prefect server for this QAFLOW_HOME.", no_args_is_help=True)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env(port: int) -> dict[str, str]:
-    """The environment of the `prefect server start` that `up` runs on `port`.
-
-    The UI asks the server for its API address (`/ui-settings`), which Prefect takes from
-    PREFECT_UI_API_URL or PREFECT_SERVER_API_PORT, not from `--port`: without them a UI on
-    any port but 4200 says "Can't connect to Server API at http://127.0.0.1:4200/api".
-    A PREFECT_UI_API_URL the user set (a proxy in front of the server) is kept.
-    """
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
-    env.setdefault("PREFECT_UI_API_URL", f"http://127.0.0.1:{port}/api")
-    env.pop("PREFECT_API_URL", None)
-    return env
 
 
 @app.command()
@@ -50,42 +27,19 @@ def up(
     wait: float = typer.Option(90.0, help="Seconds to wait until the API is healthy."),
     warm: bool = typer.Option(True, "--warm/--no-warm",
                               help="Also start the warm runner: pipeline commands skip ~3 s of imports."),
+    idle_minutes: float = typer.Option(0.0, "--idle-minutes", min=0,
+                                       help="Stop by itself after this long unused (0 = only `server down`)."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Start `prefect server start` on 127.0.0.1 in the background (and the warm runner)."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        existing = LocalServer.read()
-        if existing is not None and existing.alive():
-            common.emit({"url": existing.url, "pid": existing.pid, "started": False,
-                         "warm": start_warm() if warm else warm_pid()}, as_json)
-            return
-        port = port or free_port()
-        log_path = state_dir("server") / "server.log"
-        env = server_env(port)
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                 "--port", str(port)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, env=env,
-            )
-        server = LocalServer(url=f"http://127.0.0.1:{port}/api", pid=proc.pid, port=port, log=str(log_path))
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise common.UserError(f"prefect server exited with {proc.returncode}; see {log_path}")
-            if healthy(server.url):
-                server.write()
-                common.emit(
-                    {"url": server.url, "ui": server.url.removesuffix("/api"), "pid": proc.pid, "started": True,
-                     "warm": start_warm() if warm else None},
-                    as_json,
-                )
-                return
-            time.sleep(0.5)
-        stop_group(proc.pid)
-        raise common.UserError(f"prefect server did not answer within {wait:.0f} s; see {log_path}")
+        try:
+            server, started = local_server.start(port=port, wait=wait, idle_minutes=idle_minutes)
+        except RuntimeError as exc:
+            raise common.UserError(str(exc)) from None
+        common.emit({"url": server.url, "ui": server.url.removesuffix("/api"), "pid": server.pid,
+                     "started": started, "warm": start_warm() if warm else warm_pid()}, as_json, _render_up)
 
 
 def warm_pid() -> int | None:
@@ -116,6 +70,8 @@ def start_warm(wait: float = 60.0) -> int | None:
     with open(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600), "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+    if wait <= 0:
+        return None  # started; it listens once it has imported the pipelines
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and proc.poll() is None:
         if (pid := warm_pid()) is not None:
@@ -132,33 +88,9 @@ def stop_warm(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGTERM)
-    if not gone_within(pid, timeout):
+    if not local_server.gone_within(pid, timeout):
         os.kill(pid, signal.SIGKILL)
     return True
-
-
-def stop_group(pid: int, timeout: float = 15.0) -> bool:
-    """SIGTERM the process group led by `pid`, SIGKILL it after `timeout` s; True once gone."""
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return True
-        if gone_within(pid, wait):
-            return True
-    return False
-
-
-def gone_within(pid: int, seconds: float) -> bool:
-    """Wait up to `seconds` for process `pid` to end; True once it has."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @app.command()
@@ -168,20 +100,42 @@ def down(
 ) -> None:
     """Stop the local server started by `qaflow server up` (SIGTERM, then SIGKILL)."""
     common.use_json(as_json)
-    server = LocalServer.read()
     warm_stopped = stop_warm()
-    stopped = False
-    if server is not None:
-        stopped = stop_group(server.pid, wait)
-        LocalServer.record_path().unlink(missing_ok=True)
+    server, stopped = local_server.stop(wait)
     common.emit({"stopped": stopped, "pid": server.pid if server else None, "warm_stopped": warm_stopped},
-                as_json)
+                as_json, _render_down)
 
 
 @app.command()
 def status(as_json: bool = common.JsonOption) -> None:
     """Say whether the local server is running and where."""
     common.use_json(as_json)
-    server = LocalServer.read()
-    alive = bool(server and server.alive())
-    common.emit({"running": alive, "url": server.url if alive and server else None, "warm": warm_pid()}, as_json)
+    server = local_server.running()
+    alive = server is not None
+    common.emit({"running": alive, "url": server.url if alive and server else None, "warm": warm_pid()}, as_json,
+                _render_status)
+
+
+def _say(line: str) -> None:
+    common.console().print(line, highlight=False, soft_wrap=True)
+
+
+def _render_up(r: dict) -> None:
+    what = "started" if r["started"] else "already running"
+    _say(f"Prefect server {what} (pid {r['pid']}): UI {r['ui']}, API {r['url']}")
+    _say(f"warm runner: pid {r['warm']}" if r["warm"] else "warm runner: off")
+    _say("later qaflow commands use it; `qaflow server down` stops it")
+
+
+def _render_down(r: dict) -> None:
+    _say(f"Prefect server stopped (pid {r['pid']})" if r["stopped"] else "no local Prefect server was running")
+    if r["warm_stopped"]:
+        _say("warm runner stopped")
+
+
+def _render_status(r: dict) -> None:
+    if r["running"]:
+        _say(f"Prefect server running: UI {r['url'].removesuffix('/api')}, API {r['url']}")
+    else:
+        _say("no local Prefect server running (commands use a temporary API of their own)")
+    _say(f"warm runner: pid {r['warm']}" if r["warm"] else "warm runner: off")

@@ -54,18 +54,18 @@ def lock_path(block: VectorStore) -> Path:
 
 
 def _own_ephemeral_api() -> str | None:
-    """The URL of the ephemeral API this process started itself (the CLI's early server)."""
+    """The URL of the temporary API this process started itself (QAFLOW_SERVER=never)."""
     try:
-        from flows.prefect_api import _early
+        from flows.prefect_api import temporary_api_url
     except ImportError:
         return None
-    return _early.url
+    return temporary_api_url()
 
 
 def prefect_limits_enabled() -> bool:
     """A Prefect API that outlives this process is configured, and the limit is not off.
 
-    Not with Prefect's ephemeral API nor the CLI's early ephemeral server: their
+    Not with Prefect's ephemeral API nor the CLI's temporary server: their
     leases live in the memory of a server that dies with this process, while the
     slot count lives in the shared database, so a killed sync would hold the
     slot for ever.

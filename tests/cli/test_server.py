@@ -97,3 +97,76 @@ def test_server_up_on_another_port_gives_a_ui_that_reaches_its_api(tmp_path: Pat
     finally:
         down = _run([*qaflow, "server", "down", "--json"], env)
     assert json.loads(down.stdout)["stopped"] is True
+
+
+@pytest.mark.server
+def test_the_first_command_starts_the_local_server_later_ones_use_it_and_it_stops_when_idle(tmp_path: Path) -> None:
+    """No `server up` typed: the first command that runs a flow starts the server in the
+    background and says so in one line; the next uses it; unused, it stops by itself."""
+    import time
+    import urllib.request
+
+    env = {**os.environ, "QAFLOW_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
+           "QAFLOW_SERVER": "auto", "QAFLOW_SERVER_IDLE_MINUTES": "0.25", "QAFLOW_WARM": "0"}
+    env.pop("PREFECT_API_URL", None)
+    env.pop("CI", None)
+    qaflow = [sys.executable, "-m", "flows.cli"]
+    (tmp_path / "t.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n")
+    generate = [*qaflow, "mockdata", "generate", str(tmp_path / "t.sql"), "--rows", "100",
+                "--out", str(tmp_path / "out"), "--json"]
+    try:
+        first = _run(generate, env)
+        assert first.returncode == 0, first.stderr
+        assert first.stderr.count("started a local Prefect server in the background") == 1, first.stderr
+        status = json.loads(_run([*qaflow, "server", "status", "--json"], env).stdout)
+        assert status["running"] is True, status
+
+        second = _run(generate, env)
+        assert second.returncode == 0, second.stderr
+        assert "started a local Prefect server" not in second.stderr
+        assert json.loads(_run([*qaflow, "server", "status", "--json"], env).stdout)["url"] == status["url"]
+        request = urllib.request.Request(f"{status['url']}/flow_runs/count", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read()) == 2  # both runs are on that server, not on temporary ones
+
+        text = _run([*qaflow, "server", "status"], env)
+        assert text.stdout.startswith("Prefect server running: UI http://127.0.0.1:"), text.stdout
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if not json.loads(_run([*qaflow, "server", "status", "--json"], env).stdout)["running"]:
+                break
+            time.sleep(2)
+        else:
+            raise AssertionError("the server did not stop after 15 s unused")
+        assert "idle for 0.25 min" in (tmp_path / "home" / "server" / "server.log").read_text()
+    finally:
+        _run([*qaflow, "server", "down", "--json"], env)
+
+
+def test_ci_and_never_keep_a_temporary_api_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.local_server import server_mode
+
+    monkeypatch.delenv("QAFLOW_SERVER", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    assert server_mode() == "auto"
+    monkeypatch.setenv("CI", "true")
+    assert server_mode() == "never"
+    monkeypatch.setenv("QAFLOW_SERVER", "auto")
+    assert server_mode() == "auto"
+    monkeypatch.setenv("QAFLOW_SERVER", "never")
+    monkeypatch.delenv("CI")
+    assert server_mode() == "never"
+
+    env = {**os.environ, "QAFLOW_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
+           "QAFLOW_WARM": "0"}
+    env.pop("PREFECT_API_URL", None)
+    (tmp_path / "t.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    done = _run([sys.executable, "-m", "flows.cli", "mockdata", "generate", str(tmp_path / "t.sql"), "--rows",
+                 "10", "--out", str(tmp_path / "out")], env)
+    assert done.returncode == 0, done.stderr
+    assert "started a local Prefect server" not in done.stderr
+    assert "View at" not in done.stdout + done.stderr  # no link to an API that is gone
+    assert "Finished in state" not in done.stdout + done.stderr  # Prefect's bookkeeping stays in the run log
+    assert not (tmp_path / "home" / "server" / "server.json").exists()

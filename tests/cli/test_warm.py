@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from flows import warm
-from flows.cli.server import gone_within
+from flows.local_server import gone_within
 
 ROOT = Path(__file__).resolve().parents[2]
 QAFLOW = str(Path(sys.executable).with_name("qaflow"))

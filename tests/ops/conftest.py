@@ -1,6 +1,9 @@
-"""One real Prefect stack for the operations tests: a `prefect server` started by
-`qaflow server up`, the `qaflow-process` work pool, `prefect deploy --all` of the
-project's prefect.yaml, a process worker, and the demo API, all on 127.0.0.1.
+"""One real Prefect stack for the operations tests: a `prefect server` on a throw-away
+PostgreSQL 15, started as the README's "Running on more than one machine" section tells
+teams to (`PREFECT_SERVER_DATABASE_CONNECTION_URL`, `prefect server start`), the
+`qaflow-process` work pool, `prefect deploy --all` of the project's prefect.yaml, a
+process worker, and the demo API, all on 127.0.0.1. (`qaflow server up`, the SQLite
+server of one machine, has its own tests in tests/cli/test_server.py.)
 
 Started once per module (it takes most of the tests' time) and stopped by PID:
 every long-lived process runs in its own session (process group), gets SIGTERM,
@@ -23,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from tests.postgres import PgServer, pg_server  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 QAFLOW = [sys.executable, "-m", "flows.cli"]
@@ -42,6 +47,7 @@ class Stack:
     tmp: Path
     demo_url: str
     worker_log: Path
+    database_dsn: str  # the server's PostgreSQL database (psycopg form)
 
     def run(self, args: list[str], timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(args, cwd=ROOT, env={**self.env, **env}, capture_output=True, text=True,
@@ -97,8 +103,10 @@ def stop(proc: subprocess.Popen, timeout: float = 15.0) -> int:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> Iterator[Stack]:  # noqa: F811
     from examples.demo_api.server import start_demo_api
+    from flows.local_server import free_port
+    from flows.prefect_api import healthy
 
     tmp = tmp_path_factory.mktemp("ops")
     env = {
@@ -117,12 +125,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env.pop("DEMO_API_TOKEN", None)
     # Deployed as the README tells users: no qaflow-specific variable (the pull step finds the checkout).
     env.pop("QAFLOW_PROJECT_DIR", None)
-    up = subprocess.run([*QAFLOW, "server", "up", "--port", "0", "--wait", "180", "--json"], cwd=ROOT, env=env,
-                        capture_output=True, text=True, timeout=240)
-    assert up.returncode == 0, up.stdout + up.stderr
-    server = json.loads(up.stdout)
-    stack = Stack(api_url=server["url"], env={**env, "PREFECT_API_URL": server["url"]}, tmp=tmp, demo_url="",
-                  worker_log=tmp / "worker.log")
+    database = pg_server.new_database()
+    env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
+        f"postgresql+asyncpg://{pg_server.user}:{pg_server.password}@{pg_server.host}:{pg_server.port}/{database}")
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    with open(tmp / "server.log", "ab") as log:
+        server = subprocess.Popen(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env={**env, "PREFECT_UI_API_URL": api_url}, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not healthy(api_url):
+        assert server.poll() is None, (tmp / "server.log").read_text()
+        assert time.monotonic() < deadline, "prefect server did not answer\n" + (tmp / "server.log").read_text()
+        time.sleep(0.5)
+    stack = Stack(api_url=api_url, env={**env, "PREFECT_API_URL": api_url}, tmp=tmp, demo_url="",
+                  worker_log=tmp / "worker.log", database_dsn=pg_server.dsn(database))
     worker = deploying = stop_demo = None
     try:
         created = stack.run([*PREFECT, "work-pool", "create", "qaflow-process", "--type", "process"])
@@ -140,12 +159,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 stop(proc)
         if stop_demo is not None:
             stop_demo()
-        down = subprocess.run([*QAFLOW, "server", "down", "--json"], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=60)
-        if not json.loads(down.stdout or "{}").get("stopped"):
-            from flows.cli.server import stop_group
-
-            stop_group(server["pid"], timeout=1)
+        stop(server)
 
 
 def _save_demo_target(stack: Stack) -> None:

@@ -23,6 +23,7 @@ def test_serve_builds_every_deployment_of_prefect_yaml_with_its_settings() -> No
     assert rag.parameters == {"source_dir": "examples/docs", "store": "default"}
     assert [s.schedule.interval for s in rag.schedules] == [timedelta(minutes=5)]
     assert rag.concurrency_limit == 1
+    assert rag.concurrency_options.collision_strategy.value == "ENQUEUE"
     [trigger] = rag.triggers
     assert trigger.name == "rag-sync__automation_1"  # the name `prefect deploy` gives it
     assert trigger.expect == {"qaflow.rag.files-changed"}

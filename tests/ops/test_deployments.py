@@ -89,6 +89,7 @@ def test_deploy_registers_every_deployment_as_written(stack: Stack) -> None:
     rag = deployments["rag-sync/rag-sync"]
     assert [s.schedule.interval for s in rag.schedules] == [timedelta(minutes=5)]
     assert rag.global_concurrency_limit is not None and rag.global_concurrency_limit.limit == 1
+    assert rag.concurrency_options is not None and rag.concurrency_options.collision_strategy.value == "ENQUEUE"
     assert rag.parameters == {"source_dir": "examples/docs", "store": "default"}
     nightly = deployments["bdd/bdd-nightly"]
     assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [("0 2 * * *", "UTC")]
@@ -149,6 +150,14 @@ def test_worker_runs_mockdata_and_bdd_deployments(stack: Stack, submitted: dict[
     assert "scenarios passed" in artifacts["bdd-summary"].data
     assert "demo-token" not in artifacts["bdd-summary"].data + json.dumps(_table(artifacts["bdd-results"]))
 
+    # The server keeps its runs in PostgreSQL, as a team's shared server does.
+    import psycopg
+
+    with psycopg.connect(stack.database_dsn) as db:
+        states = dict(db.execute("select id::text, state_type::text from flow_run where id = any(%s::uuid[])",
+                                 ([str(mock_id), str(bdd_id)],)).fetchall())
+    assert states == {str(mock_id): "COMPLETED", str(bdd_id): "COMPLETED"}
+
 
 def test_files_changed_event_starts_a_rag_sync_of_that_folder(stack: Stack, submitted: dict[str, Any]) -> None:
     folder = submitted["folder"]
@@ -204,7 +213,8 @@ def test_qaflow_serve_answers_a_deployment_run(stack: Stack) -> None:
     with stack.client() as client:
         client.delete_deployment(client.read_deployment_by_name("mockdata/mockdata-generate").id)
     log = stack.tmp / "serve.log"
-    server = stack.start([*QAFLOW, "serve", "mockdata-generate"], log)
+    # Prefect's default poll (10 s), so that the pickup below shows qaflow's own 1 s poll
+    server = stack.start([*QAFLOW, "serve", "mockdata-generate"], log, PREFECT_RUNNER_POLL_FREQUENCY="10")
     out = stack.tmp / "served"
     try:
         deadline = time.monotonic() + 120
@@ -224,6 +234,11 @@ def test_qaflow_serve_answers_a_deployment_run(stack: Stack) -> None:
         run = stack.wait_for_run(run_id, log=log)
         assert run.state.type.value == "COMPLETED", stack.logs(log)
         assert f"Beginning flow run '{run.name}'" in log.read_text()  # the serving process ran it
+        with stack.client() as client:
+            states = client.read_flow_run_states(run_id)
+        picked = min(s.timestamp for s in states if s.type.value == "PENDING")
+        # polled every second, not every 10 s (2 s in the issue; slack for a loaded 2-core machine)
+        assert (picked - run.created).total_seconds() <= 4.0, states
         parts = [p for p in out.rglob("*.parquet") if "generators" not in p.parts]
         assert sum(pq.ParquetFile(p).metadata.num_rows for p in parts) == 500
     finally:

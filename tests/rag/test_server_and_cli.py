@@ -16,7 +16,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli.server import free_port
+from flows.local_server import free_port
 from flows.rag import rag_query, rag_status, rag_sync
 from tests.rag.conftest import assert_in_step, section, write
 

@@ -183,14 +183,14 @@ def test_malloc_trim_is_available() -> None:
 def test_no_prefect_limit_with_an_api_that_dies_with_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.prefect_api import _early
+    from flows.prefect_api import _temporary
     from tasks.vectorstore.lock import prefect_limits_enabled
 
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
         assert prefect_limits_enabled()
-        monkeypatch.setattr(_early, "url", "http://127.0.0.1:4200/api")
-        assert not prefect_limits_enabled()  # the CLI's own ephemeral server
-        monkeypatch.setattr(_early, "url", None)
+        monkeypatch.setattr(_temporary, "url", "http://127.0.0.1:4200/api")
+        assert not prefect_limits_enabled()  # the CLI's own temporary server
+        monkeypatch.setattr(_temporary, "url", None)
         monkeypatch.setenv("QAFLOW_RAG_PREFECT_LIMIT", "0")
         assert not prefect_limits_enabled()
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
