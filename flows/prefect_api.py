@@ -15,8 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from tasks.settings import home, settings
 
 
@@ -61,6 +59,8 @@ class LocalServer:
 
 def healthy(api_url: str, timeout: float = 0.5) -> bool:
     """True when `api_url` (ending in /api) answers /health."""
+    import httpx  # here: `qaflow version` and `--help` never need it
+
     try:
         return httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).status_code == 200
     except httpx.HTTPError:

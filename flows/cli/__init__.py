@@ -27,6 +27,7 @@ SUBAPPS: dict[str, str] = {
 }
 
 SERVE_POLL_SECONDS = 1.0
+NO_API = frozenset({"version"})  # commands that never talk to Prefect: no API lookup at all
 
 app = typer.Typer(
     name="qaflow",
@@ -43,10 +44,13 @@ for _name, _module in SUBAPPS.items():
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
     """Prefect pipelines for test engineering."""
     common.STATE.debug = debug
+    if ctx.invoked_subcommand in NO_API:
+        return
     from flows.prefect_api import configure_api
 
     configure_api()

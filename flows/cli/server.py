@@ -14,9 +14,7 @@ import time
 
 import typer
 
-from flows import local_server
 from flows.cli import common
-from tasks.settings import home, state_dir
 
 app = typer.Typer(help="Start and stop a local Prefect server for this QAFLOW_HOME.", no_args_is_help=True)
 
@@ -34,6 +32,8 @@ def up(
     """Start `prefect server start` on 127.0.0.1 in the background (and the warm runner)."""
     common.use_json(as_json)
     with common.errors_as_lines():
+        from flows import local_server
+
         try:
             server, started = local_server.start(port=port, wait=wait, idle_minutes=idle_minutes)
         except RuntimeError as exc:
@@ -55,6 +55,7 @@ def start_warm(wait: float = 60.0) -> int | None:
     it; None if it did not come up (commands then run in their own process, as always).
     """
     from flows import warm_socket
+    from tasks.settings import home, state_dir
 
     pid = warm_pid()
     if pid is not None:
@@ -88,7 +89,9 @@ def stop_warm(timeout: float = 10.0) -> bool:
     if pid is None:
         return False
     os.kill(pid, signal.SIGTERM)
-    if not local_server.gone_within(pid, timeout):
+    from flows.local_server import gone_within
+
+    if not gone_within(pid, timeout):
         os.kill(pid, signal.SIGKILL)
     return True
 
@@ -101,6 +104,8 @@ def down(
     """Stop the local server started by `qaflow server up` (SIGTERM, then SIGKILL)."""
     common.use_json(as_json)
     warm_stopped = stop_warm()
+    from flows import local_server
+
     server, stopped = local_server.stop(wait)
     common.emit({"stopped": stopped, "pid": server.pid if server else None, "warm_stopped": warm_stopped},
                 as_json, _render_down)
@@ -110,6 +115,8 @@ def down(
 def status(as_json: bool = common.JsonOption) -> None:
     """Say whether the local server is running and where."""
     common.use_json(as_json)
+    from flows import local_server
+
     server = local_server.running()
     alive = server is not None
     common.emit({"running": alive, "url": server.url if alive and server else None, "warm": warm_pid()}, as_json,
