@@ -14,17 +14,29 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"
 
 
 class AuthProfile(BaseModel):
-    """One named way to authenticate: a bearer token, basic auth or an API-key header."""
+    """One named way to authenticate: a bearer token, basic auth, an API key (in a header,
+    a query parameter or a cookie) or an OAuth2 token fetched at run time (client-credentials
+    or password grant, from a token URL on the target's own origin; see
+    tasks/execution/auth_apply.py)."""
 
-    kind: Literal["bearer", "basic", "api_key"] = "bearer"
+    kind: Literal["bearer", "basic", "api_key", "oauth2"] = "bearer"
     token: SecretStr | None = Field(default=None, description="Bearer token.")
-    username: str | None = Field(default=None, description="Basic auth user.")
-    password: SecretStr | None = Field(default=None, description="Basic auth password.")
-    header: str = Field(default="X-API-Key", description="Header name for an API key.")
+    username: str | None = Field(default=None, description="Basic auth user, or the OAuth2 password grant's user.")
+    password: SecretStr | None = Field(default=None, description="Basic auth password, or the OAuth2 password grant's.")
+    header: str = Field(default="X-API-Key", description="Name of the API key: the header, query parameter or cookie.")
     key: SecretStr | None = Field(default=None, description="API key value.")
+    location: Literal["header", "query", "cookie"] = Field(default="header", description="Where the API key goes.")
+    token_url: str | None = Field(
+        default=None, description="OAuth2 token URL (absolute, or a path under the base URL); default: the "
+                                  "tokenUrl of the OpenAPI security scheme of the same name.")
+    grant: Literal["client_credentials", "password"] = Field(default="client_credentials", description="OAuth2 grant.")
+    client_id: str | None = Field(default=None, description="OAuth2 client id.")
+    client_secret: SecretStr | None = Field(default=None, description="OAuth2 client secret.")
+    scopes: list[str] = Field(default_factory=list, description="OAuth2 scopes asked for.")
 
     def headers(self) -> dict[str, str]:
-        """The request headers this profile adds (secrets revealed only here)."""
+        """The request headers this profile adds (secrets revealed only here). An API key in
+        the query and an OAuth2 token (fetched at run time) add none here."""
         import base64
 
         if self.kind == "bearer" and self.token is not None:
@@ -33,13 +45,21 @@ class AuthProfile(BaseModel):
             secret = self.password.get_secret_value() if self.password else ""
             raw = base64.b64encode(f"{self.username}:{secret}".encode()).decode()
             return {"Authorization": f"Basic {raw}"}
-        if self.kind == "api_key" and self.key is not None:
+        if self.kind == "api_key" and self.key is not None and self.location == "header":
             return {self.header: self.key.get_secret_value()}
+        if self.kind == "api_key" and self.key is not None and self.location == "cookie":
+            return {"Cookie": f"{self.header}={self.key.get_secret_value()}"}
         return {}
+
+    def query(self) -> list[tuple[str, str]]:
+        """The query parameters this profile adds (an API key in the query)."""
+        if self.kind == "api_key" and self.key is not None and self.location == "query":
+            return [(self.header, self.key.get_secret_value())]
+        return []
 
     def secret_values(self) -> list[str]:
         """Every secret this profile holds, so reports can redact them."""
-        values = [s.get_secret_value() for s in (self.token, self.password, self.key) if s]
+        values = [s.get_secret_value() for s in (self.token, self.password, self.key, self.client_secret) if s]
         if self.kind == "basic" and self.username is not None and self.password is not None:
             values += self.headers()["Authorization"].split(" ", 1)[1:]  # the base64 form travels too
         return [v for v in values if v]

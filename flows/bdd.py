@@ -7,12 +7,14 @@
       -> execute (a task per feature, in parallel under the memory-bounded runner)
       -> JUnit XML, Cucumber JSON, HTML + a Prefect table and markdown artifact
 
-The flow fails when a scenario fails and `fail_on_failure` is set, so CI can
-gate on it. Requirements that could not become scenarios (prose without an
-LLM, unbindable LLM answers) and unreadable documents are reported, never
-dropped silently, and do not fail the run on their own, except an LLM outage:
-when prose requirements needed the LLM and not one could be generated, the run
-ends Failed (`LLMGenerationFailed`) after its reports.
+The flow fails (after its reports, when `fail_on_failure` is set, so CI can gate
+on it) when a scenario failed, a document could not be read, or nothing ran; with
+`require_checks` also when a scenario asserted nothing (`unchecked`, never passed).
+Requirements that could not become scenarios (prose without an LLM, unbindable LLM
+answers) are listed with their reason in every report and count in the pass rate,
+which is over all requirements; they fail the run only with `strict`, or as an LLM
+outage: when prose requirements needed the LLM and not one could be generated, the
+run ends Failed (`LLMGenerationFailed`) after its reports.
 """
 
 from __future__ import annotations
@@ -29,10 +31,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
-from pydantic import SecretStr
 
 from blocks.llm import LLMEndpoint, reset_circuits, usage_totals
-from blocks.target_api import AuthProfile, TargetAPI
+from blocks.target_api import TargetAPI
 from flows.failures import ExpectedFailure
 from flows.runners import MemoryBoundedTaskRunner
 from tasks.requirements import ReadResult, Requirement, expand_inputs, ingest_document
@@ -118,27 +119,36 @@ def target_api(target: str, base_url: str | None, auth: dict[str, str] | None) -
     at run time from environment variables or Prefect Secret blocks (`auth` maps profile ->
     variable name, or `secret:BLOCK`), so no secret ever travels as a flow parameter."""
     block = TargetAPI.resolve(target or None, base_url=base_url)
-    for profile, source in (auth or {}).items():
-        block.auth_profiles[profile] = AuthProfile(kind="bearer", token=SecretStr(auth_token(profile, source)))
+    from tasks.execution.auth_specs import build_profile
+
+    for profile, source in (auth or {}).items():  # every kind: tasks/execution/auth_specs.py
+        block.auth_profiles[profile] = build_profile(profile, source, auth_token)
     return block
 
 
 def run_target(
     target: str, base_url: str | None, auth: dict[str, str] | None,
     postman: list[str] | None = None, postman_environment: str | None = None,
-) -> tuple[TargetAPI, dict[str, str], list[str]]:
+    postman_globals: str | None = None, env_vars: dict[str, str] | None = None,
+) -> tuple[TargetAPI, dict[str, Any], list[str]]:
     """The target of a run with the credentials of its Postman collections added (auth
-    profiles and secret variables, SecretStr, resolved from the collection files and the
-    environment file right here), the plain environment variables, and what is missing.
+    profiles and secret variables, SecretStr, resolved from the collection files, the
+    environment and globals files and `--env-var`s right here), the plain variables the
+    scenarios start with (with Postman's scopes, see postman_vars), and what is missing.
 
     Called inside the task that executes, so no credential is ever a task input or result."""
     from tasks.requirements.postman_auth import credentials_for
+    from tasks.requirements.postman_vars import load_scopes
 
     block = target_api(target, base_url, auth)
-    if not postman and not postman_environment:
+    if not postman and not postman_environment and not postman_globals and not env_vars:
         return block, {}, []
-    credentials = credentials_for(postman or [], postman_environment)
-    return credentials.apply(block), credentials.variables, credentials.missing
+    credentials = credentials_for(postman or [], postman_environment, postman_globals, env_vars)
+    scopes = load_scopes(Path(postman[0]) if postman else None,
+                         Path(postman_environment) if postman_environment else None,
+                         Path(postman_globals) if postman_globals else None, env_vars)
+    variables = {**scopes.runtime_variables(), **credentials.variables}
+    return credentials.apply(block), variables, credentials.missing
 
 
 def _transport_trouble(task: Any, task_run: Any, state: Any) -> bool:
@@ -214,6 +224,8 @@ def execute_feature(
     postman: list[str] | None = None,
     postman_environment: str | None = None,
     log: str | None = None,
+    postman_globals: str | None = None,
+    env_vars: dict[str, str] | None = None,
 ) -> Any:
     """Run one feature's scenarios. Transport errors are retried per request inside the
     runner (and recorded as flaky); the task retries only if the whole run broke off.
@@ -222,7 +234,8 @@ def execute_feature(
     the first failures and the log's path (small, whatever the number of scenarios)."""
     from tasks.execution.runner import execute_features
 
-    target_block, variables, _missing = run_target(target, base_url, auth, postman, postman_environment)
+    target_block, variables, _missing = run_target(target, base_url, auth, postman, postman_environment,
+                                                   postman_globals, env_vars)
     return execute_features(
         [Path(feature_path)], target_block, concurrency=concurrency, tags=tags, scenario_timeout=scenario_timeout,
         on_result=lambda _result: _progress("execute", 1), openapi=openapi, variables=variables,
@@ -277,13 +290,90 @@ def result_rows(run: Any, limit: int = RESULT_ROWS) -> list[dict[str, Any]]:
     return rows
 
 
+def bake_postman_values(requirements: list[Requirement], environment: str | None, globals_file: str | None,
+                        env_vars: dict[str, str] | None) -> int:
+    """Put the environment's and globals' non-secret values into the Postman requirements
+    that use them (see tasks/requirements/postman_vars.py); how many were put."""
+    if not (environment or globals_file or env_vars) or not any(r.kind == "postman" for r in requirements):
+        return 0
+    from tasks.requirements.postman_vars import bake, load_scopes
+
+    scopes = load_scopes(None, Path(environment) if environment else None,
+                         Path(globals_file) if globals_file else None, env_vars)
+    return bake(requirements, scopes)
+
+
+def postman_base_url(postman: list[str], environment: str | None, globals_file: str | None,
+                     env_vars: dict[str, str] | None) -> str | None:
+    """With no --base-url: the URL the Postman environment gives the collections' `{{baseUrl}}`."""
+    if not postman or not (environment or globals_file or env_vars):
+        return None
+    from tasks.requirements.postman_vars import base_url_from, load_scopes
+
+    scopes = load_scopes(None, Path(environment) if environment else None,
+                         Path(globals_file) if globals_file else None, env_vars)
+    return base_url_from([Path(p) for p in postman], scopes)
+
+
+def postman_parts(requirements: list[Requirement]) -> dict[str, int] | None:
+    """Translated, scripted and unsupported parts of the run's Postman collections (None without any)."""
+    from tasks.requirements.postman import collection_parts
+
+    parts = collection_parts(requirements)
+    return parts if parts["requests"] else None
+
+
+def not_run_requirements(read: list[ReadResult], generation: GenerationResult) -> list[Any]:
+    """Every requirement that did not become a running scenario, with its reason: inputs
+    that could not be read (input errors), prose waiting for an LLM, and requirements
+    whose scenario could not be made (unsupported)."""
+    from tasks.execution.results import NotRun
+
+    items = [
+        NotRun(requirement_id=Path(e.file).name + (f" {e.where}" if e.where else ""), title=e.where or Path(e.file).name,
+               source=e.file, reason=e.message, kind="input-error")
+        for result in read for e in result.errors
+    ]
+    items += [
+        NotRun(requirement_id=u.requirement_id, title=u.title, source=u.source, reason=u.reason,
+               kind="needs-llm" if u.needs_llm else "unsupported")
+        for u in generation.ungenerated
+    ]
+    return items
+
+
+def ran_requirements(run: Any) -> dict[str, str]:
+    """Requirement id -> the worst status of its scenarios (streamed from the log of a big run)."""
+    from tasks.execution.result_log import ResultIndex
+
+    order = ("error", "failed", "unchecked", "skipped", "passed")
+    worst: dict[str, str] = {}
+    for scenario in ResultIndex([Path(p) for p in run.logs]).scenarios() if run.logs else run.scenarios:
+        for requirement in scenario.requirement_ids:
+            known = worst.get(requirement)
+            if known is None or order.index(scenario.status) < order.index(known):
+                worst[requirement] = scenario.status
+    return worst
+
+
+def not_run_rows(run: Any) -> list[dict[str, Any]]:
+    """Rows of the traceability artifact for the requirements that did not run."""
+    return [{"requirement": n.requirement_id, "scenario": "-", "feature": "-",
+             "status": f"not run ({n.kind}): {n.reason}", "duration_s": 0} for n in run.not_run]
+
+
 def summary_markdown(summary: dict[str, Any]) -> str:
     totals = summary["totals"]
     lines = [
         "# bdd run",
         "",
         f"**{totals['passed']}/{totals['scenarios']} scenarios passed**, {totals['failed']} failed, "
-        f"{totals['error']} errors, {totals['flaky']} flaky, in {totals['duration_s']} s against `{summary['base_url']}`.",
+        f"{totals['error']} errors, {totals.get('unchecked', 0)} unchecked (asserted nothing), {totals['flaky']} flaky, "
+        f"in {totals['duration_s']} s against `{summary['base_url']}`.",
+        "",
+        f"**{summary.get('requirements_passed', 0)}/{summary.get('requirements_total', 0)} requirements passed** "
+        f"({summary.get('requirement_pass_rate', 0.0)}%, over all requirements; "
+        f"{summary.get('requirements_not_run', 0)} did not run).",
         "",
         f"- documents read: {summary['documents']} ({len(summary['read_errors'])} with errors)",
         f"- requirements: {summary['requirements']}, with scenarios: {summary['requirements_covered']}",
@@ -292,6 +382,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"{summary['llm_generated']}/{summary['llm_requested']}",
         f"- reports: {', '.join(f'`{p}`' for p in summary['reports'].values())}",
     ]
+    if summary.get("verdict"):
+        lines += ["", "## Why the run failed", ""] + [f"- {reason}" for reason in summary["verdict"]]
     if summary["failed_scenarios"]:
         lines += ["", "## Failed scenarios", ""]
         lines += [f"- **{f['scenario']}** ({', '.join(f['requirements'])}): {f['error']}" for f in summary["failed_scenarios"]]
@@ -302,6 +394,10 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     if summary["ungenerated"]:
         lines += ["", "## Not generated", ""]
         lines += [f"- `{u['requirement_id']}` {u['title']}: {u['reason']}" for u in summary["ungenerated"]]
+    if summary.get("postman_parts"):
+        parts = summary["postman_parts"]
+        lines += ["", f"- Postman: {parts['requests']} request(s); {parts['translated']} assertion(s) translated to "
+                      f"steps, {parts['scripted']} script step(s), {parts['unsupported']} unsupported part(s)"]
     if summary["untranslated"]:
         lines += ["", f"## Untranslated Postman lines ({len(summary['untranslated'])})", "",
                   "Kept as comments in the feature files:", ""]
@@ -361,6 +457,10 @@ def bdd_pipeline(
     auth: dict[str, str] | None = None,
     postman_environment: str | None = None,
     refresh: bool = False,
+    postman_globals: str | None = None,
+    env_vars: dict[str, str] | None = None,
+    require_checks: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Requirement documents (files or folders) -> scenarios -> run against the target -> reports.
 
@@ -372,17 +472,29 @@ def bdd_pipeline(
         llm: LLMEndpoint block name, "offline" for none; default: the "default" block.
         tags: a Cucumber tag expression selecting scenarios (e.g. "@smoke and not @slow").
         concurrency: scenarios in flight per feature.
-        fail_on_failure: end the flow run Failed when a scenario fails (for CI gates).
+        fail_on_failure: end the flow run Failed when a scenario fails, an input is unreadable or nothing
+            ran (for CI gates; see `RunResult.verdict`).
         scenario_timeout: seconds one scenario may take before it fails as an error.
         use_rag: give the LLM the nearest passages of the rag index as context, when one exists.
-        auth: bearer auth profiles as {profile: ENV_VAR} or {profile: "secret:BLOCK"}, the token
-            read at run time from the variable or the Prefect Secret block (a name with no such
-            variable is looked up as a Secret block); added to the target block's own profiles.
+        auth: auth profiles as {profile: SPEC}: "ENV_VAR" or "secret:BLOCK" (a bearer token),
+            "apikey:header|query|cookie:NAME:ENV", "basic:USER_ENV:PASS_ENV", "oauth2:client:ID_ENV:SECRET_ENV",
+            "oauth2:password:USER_ENV:PASS_ENV" (tasks/execution/auth_specs.py); each value read at
+            run time from the variable or the Prefect Secret block (a name with no such variable is
+            looked up as a Secret block); added to the target block's own profiles.
         postman_environment: a Postman environment file (as for `newman run -e`); its values
             fill the `{{vars}}` of the Postman collections' credentials and scenarios.
         refresh: ask the LLM again instead of reading its answer cache (fresh answers are cached).
+        postman_globals: a Postman globals file (as for `newman run -g`).
+        env_vars: Postman environment values over the file's (`newman run --env-var NAME=VALUE`); a value
+            `env:VAR` is read from the environment variable VAR at run time (how the CLI passes secrets).
+        require_checks: a scenario that asserts nothing (unchecked) fails the run.
+        strict: requirements that did not run (waiting for an LLM, unsupported) fail the run.
+
+    The run fails (after its reports) when a scenario failed, an input could not be read,
+    or nothing ran; see `RunResult.verdict`.
     """
     from tasks.reports import write_reports
+    from tasks.reports.coverage import coverage_summary, features_coverage
 
     logger = get_run_logger()
     out = Path(out_dir).resolve()
@@ -399,6 +511,9 @@ def bdd_pipeline(
     read: list[ReadResult] = [f.result() for f in ingest_document.map(documents)]
     all_requirements = [r for result in read for r in result.requirements]
     read_errors = [str(e) for result in read for e in result.errors]
+    baked = bake_postman_values(all_requirements, postman_environment, postman_globals, env_vars)
+    if baked:
+        logger.info("%d Postman environment/globals value(s) baked into the scenarios", baked)
     for error in read_errors:
         logger.warning("requirement input: %s", error)
     logger.info("%d document(s), %d requirement(s), %d error(s)", len(documents), len(all_requirements), len(read_errors))
@@ -427,7 +542,9 @@ def bdd_pipeline(
     # features and resolved from the collection files inside each execute task
     postman = [d for d, result in zip(documents, read, strict=True)
                if any(r.kind == "postman" for r in result.requirements)]
-    target_block, _variables, missing = run_target(target, base_url, auth, postman, postman_environment)
+    base_url = base_url or postman_base_url(postman, postman_environment, postman_globals, env_vars)
+    target_block, _variables, missing = run_target(target, base_url, auth, postman, postman_environment,
+                                                   postman_globals, env_vars)
     for line in missing:
         logger.warning("credentials: %s", line)
     started = time.perf_counter()
@@ -439,11 +556,14 @@ def bdd_pipeline(
         f.result()
         for f in [
             execute_feature.submit(f.path, target, base_url, auth, concurrency, tags, scenario_timeout, f.openapi,
-                                   postman, postman_environment, str(results_dir / f"{number:04d}.jsonl"))
+                                   postman, postman_environment, str(results_dir / f"{number:04d}.jsonl"),
+                                   postman_globals, env_vars)
             for number, f in enumerate(generation.files)
         ]
     ]
     run = merge_runs(runs, target_block.base_url, time.perf_counter() - started)
+    run.not_run = not_run_requirements(read, generation)
+    run.coverage = features_coverage((f.openapi for f in generation.files), run)  # OpenAPI inputs only
     usage = usage_totals() - usage_before
     reports = write_reports(run, reports_dir, title="qaflow bdd",
                             llm_usage=usage.numbers() if generation.llm_requested else None)
@@ -459,11 +579,16 @@ def bdd_pipeline(
         "features": feature_paths,
         "reports": {name: str(path) for name, path in reports.items()},
         "totals": run.totals.model_dump(),
-        "ok": run.ok and not generation.llm_outage,
+        **run.requirement_figures(ran_requirements(run)),
+        "not_run": [n.model_dump() for n in run.not_run],
+        "verdict": run.verdict(require_checks, strict),
+        "ok": not run.verdict(require_checks, strict) and not generation.llm_outage,
         "failed_scenarios": run.failed_scenarios(),  # the first 200; every one is in the reports
+        "coverage": coverage_summary(run.coverage),
         "needs_llm": [u for u in ungenerated if u["needs_llm"]],
         "ungenerated": [u for u in ungenerated if not u["needs_llm"]],
         "untranslated": generation.untranslated_lines,
+        "postman_parts": postman_parts(all_requirements),
         "read_errors": read_errors,
         "llm": endpoint.describe(),
         "llm_calls": usage.calls,
@@ -476,8 +601,10 @@ def bdd_pipeline(
     write_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
     create_table_artifact(
         key="bdd-results",
-        table=result_rows(run) or [{"requirement": "-", "scenario": "-", "feature": "-", "status": "no scenarios", "duration_s": 0}],
-        description=f"Requirement -> scenario -> result ({run.totals.passed}/{run.totals.scenarios} passed)",
+        table=(result_rows(run) + not_run_rows(run))
+        or [{"requirement": "-", "scenario": "-", "feature": "-", "status": "no scenarios", "duration_s": 0}],
+        description=f"Requirement -> scenario -> result ({run.totals.passed}/{run.totals.scenarios} scenarios passed; "
+                    f"{summary['requirements_passed']}/{summary['requirements_total']} requirements passed)",
     )
     create_markdown_artifact(key="bdd-summary", markdown=summary_markdown(summary), description="bdd run summary")
     logger.info("%d/%d scenarios passed; reports in %s", run.totals.passed, run.totals.scenarios, reports_dir)
@@ -487,10 +614,8 @@ def bdd_pipeline(
             f"none of the {generation.llm_requested} prose requirement(s) could be generated by "
             f"{endpoint.describe()}; see {out / 'summary.json'}"
         )
-    if fail_on_failure and not run.ok:
-        raise ScenariosFailed(
-            f"{run.totals.failed + run.totals.error} of {run.totals.scenarios} scenarios failed; see {reports.get('html', reports_dir)}"
-        )
+    if fail_on_failure and summary["verdict"]:
+        raise ScenariosFailed(f"{'; '.join(summary['verdict'])}; see {reports.get('html', reports_dir)}")
     return summary
 
 

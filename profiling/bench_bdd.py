@@ -10,6 +10,12 @@ concurrency 1 no slower than Newman.
     .venv/bin/python profiling/bench_bdd.py                 # 1,000 scenarios
     .venv/bin/python profiling/bench_bdd.py --scenarios 200 --skip-newman
     .venv/bin/python profiling/bench_bdd.py --scale [--sizes 2000 20000 100000] [--light]
+    .venv/bin/python profiling/bench_bdd.py --scripted [--scenarios 300]
+
+--scripted runs a Postman collection with a pre-request and a test script on every
+request (and on the collection), as teams write them: qaflow imports it (the scripts
+run in its embedded JavaScript sandbox, tasks/pmsandbox) and runs it at concurrency 8;
+Newman runs the same file. Prints requests/s for both; target: qaflow >= 10x Newman.
 
 Each tool gets a fresh demo API process, so neither runs against a store the
 other has filled. Both count only their run: qaflow from parsing the feature
@@ -207,6 +213,137 @@ def run_newman(collection: Path, folder: Path, n: int) -> dict:
     return {"seconds": seconds, "rate": n / seconds, "wall": wall}
 
 
+def scripted_collection(items: list[dict[str, str]]) -> dict:
+    """The round trips as a collection with scripts everywhere: a folder per scenario
+    (marked `qaflow:scenario`, so qaflow runs its three requests as one scenario, in order),
+    a collection-level and a request-level pre-request and test script on every request.
+    None of the scripts maps onto catalogue steps exactly, so every one runs in the sandbox."""
+    auth = [{"key": "Authorization", "value": "Bearer {{token}}"}]
+
+    def events(pre: str, test: str) -> list[dict]:
+        return [{"listen": "prerequest", "script": {"type": "text/javascript", "exec": pre.splitlines()}},
+                {"listen": "test", "script": {"type": "text/javascript", "exec": test.splitlines()}}]
+
+    folders = []
+    for case in items:
+        body = json.dumps({"name": case["user"], "email": case["email"], "age": 33})
+        folders.append({
+            "name": case["name"],
+            "description": "qaflow:scenario",
+            "item": [
+                {
+                    "name": "create",
+                    "request": {"method": "POST", "header": [*auth, {"key": "Content-Type", "value": "application/json"},
+                                                             {"key": "X-Request-Id", "value": "{{requestId}}"}],
+                                "url": "{{baseUrl}}/users", "body": {"mode": "raw", "raw": body}},
+                    "event": events(
+                        "pm.variables.set('requestId', pm.variables.replaceIn('{{$guid}}'));",
+                        "pm.test('status 201', function () { pm.response.to.have.status(201); });\n"
+                        "var json = pm.response.json();\n"
+                        f"pm.test('created as sent', function () {{ pm.expect(json).to.have.property('name', {json.dumps(case['user'])}); }});\n"
+                        "pm.environment.set('id', json.id);",
+                    ),
+                },
+                {
+                    "name": "read",
+                    "request": {"method": "GET", "header": auth, "url": "{{baseUrl}}/users/{{id}}"},
+                    "event": events(
+                        "pm.variables.set('readAt', Date.now());",
+                        "var json = pm.response.json();\n"
+                        "pm.test('status 200', function () { pm.response.to.be.ok; });\n"
+                        f"pm.test('name and age', function () {{ pm.expect(json.name).to.eql({json.dumps(case['user'])}); "
+                        "pm.expect(json.age).to.be.a('number').and.equal(33); });\n"
+                        "pm.test('same id', function () { pm.expect(json.id).to.eql(pm.environment.get('id')); });",
+                    ),
+                },
+                {
+                    "name": "delete",
+                    "request": {"method": "DELETE", "header": auth, "url": "{{baseUrl}}/users/{{id}}"},
+                    "event": events(
+                        "if (!pm.environment.get('id')) { throw new Error('no id to delete'); }",
+                        "pm.test('status 204', function () { pm.expect(pm.response.code).to.be.oneOf([204]); });\n"
+                        "pm.environment.unset('id');",
+                    ),
+                },
+            ],
+        })
+    return {
+        "info": {"name": "qaflow bench (scripted)",
+                 "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "variable": [{"key": "baseUrl", "value": "http://localhost:8000"}],
+        "event": events("pm.variables.set('startedAt', Date.now());",
+                        "pm.test('answered in time', function () { pm.expect(pm.response.responseTime).to.be.below(10000); });"),
+        "item": folders,
+    }
+
+
+def run_scripted(n: int, folder: Path, skip_newman: bool, concurrency: int = 8) -> dict[str, dict]:
+    """The scripted collection through qaflow (import, generate, execute) and Newman; requests/s of each."""
+    from flows.bdd import run_target
+    from tasks.requirements import read_requirements
+    from tasks.scenarios.generate import generate_features
+
+    items = cases(n)
+    collection = folder / "scripted.postman_collection.json"
+    collection.write_text(json.dumps(scripted_collection(items)), encoding="utf-8")
+    requests = 3 * n
+    figures: dict[str, dict] = {}
+
+    started = time.perf_counter()
+    read = read_requirements(collection)
+    features = folder / "scripted-features"
+    features.mkdir()
+    generated = generate_features(read.requirements, features)
+    imported = time.perf_counter() - started
+    if read.errors or generated.ungenerated:
+        raise SystemExit(f"import failed: {read.errors} {generated.ungenerated}")
+    base_url, stop = start_demo_api(token=TOKEN)
+    try:
+        target, variables, _ = run_target("", base_url, None, [str(collection)], None, None,
+                                          {"token": TOKEN, "baseUrl": base_url})
+        started = time.perf_counter()
+        result = execute_features(sorted(features.glob("*.feature")), target, concurrency=concurrency,
+                                  variables=variables)
+        seconds = time.perf_counter() - started
+    finally:
+        stop()
+    if result.totals.passed != n:
+        bad = next((s for s in result.scenarios if s.status != "passed"), None)
+        detail = f"{bad.name}: {bad.failed_step.error if bad.failed_step else bad.error}" if bad else ""
+        raise SystemExit(f"qaflow (scripted): {result.totals.passed}/{result.totals.scenarios} passed. {detail}")
+    scripts = sum(1 for s in result.scenarios for step in s.steps if "Postman" in step.text)
+    assertions = sum(len(step.assertions) for s in result.scenarios for step in s.steps)
+    figures["qaflow"] = {"seconds": seconds, "rate": requests / seconds, "import": imported}
+    print(f"qaflow  concurrency {concurrency}: {seconds:7.2f} s  {requests / seconds:8.1f} requests/s  "
+          f"({scripts} script steps, {assertions} pm.test assertions; import + generate {imported:.2f} s)", flush=True)
+    if skip_newman:
+        return figures
+    binary = newman_binary()
+    base_url, stop = start_demo_api(token=TOKEN)
+    report = folder / "newman-scripted.json"
+    try:
+        done = subprocess.run(
+            [str(binary), "run", str(collection), "--env-var", f"baseUrl={base_url}", "--env-var", f"token={TOKEN}",
+             "--reporters", "json", "--reporter-json-export", str(report)],
+            capture_output=True, text=True, check=False,
+        )
+    finally:
+        stop()
+    if done.returncode != 0:
+        raise SystemExit(f"newman failed ({done.returncode}): {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    run = json.loads(report.read_text())["run"]
+    stats = run["stats"]
+    if stats["requests"]["total"] != requests or stats["assertions"]["failed"] or stats["testScripts"]["failed"]:
+        raise SystemExit(f"newman: unexpected stats {stats}")
+    seconds = (run["timings"]["completed"] - run["timings"]["started"]) / 1000
+    figures["newman"] = {"seconds": seconds, "rate": requests / seconds}
+    print(f"newman  (sequential)  : {seconds:7.2f} s  {requests / seconds:8.1f} requests/s  "
+          f"({stats['assertions']['total']} assertions)", flush=True)
+    ratio = figures["qaflow"]["rate"] / figures["newman"]["rate"]
+    print(f"ratio qaflow / newman (scripted): {ratio:.2f}x  (target >= 10x: {'met' if ratio >= 10 else 'NOT met'})")
+    return figures
+
+
 def compare_clients(requests: int = 2000) -> None:
     """Why the runner uses threads: the same GETs through httpx's sync client on a thread
     pool and through its async client under asyncio, at 1 and 8 in flight."""
@@ -256,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-newman", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated features and collection")
     parser.add_argument("--compare-clients", action="store_true", help="only compare httpx threads vs asyncio")
+    parser.add_argument("--scripted", action="store_true",
+                        help="only the scripted Postman collection (pre-request and test scripts on every request)")
     parser.add_argument("--scale", action="store_true",
                         help="peak RSS at 2,000 / 20,000 / 100,000 scenarios and Chromium opening the biggest report "
                              "(profiling/bench_bdd_scale.py; its options follow --scale)")
@@ -268,6 +407,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.compare_clients:
         compare_clients()
+        return 0
+    if args.scripted:
+        folder = Path(tempfile.mkdtemp(prefix="qaflow-bench-scripted-"))
+        print(f"{args.scenarios} scenarios x 3 requests, scripted, against the demo API on 127.0.0.1 ({os.cpu_count()} CPUs)")
+        try:
+            run_scripted(args.scenarios, folder, args.skip_newman)
+        finally:
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
         return 0
 
     n = args.scenarios

@@ -24,13 +24,39 @@ TargetOption = typer.Option("default", "--target", help="TargetAPI block name (a
 BaseUrlOption = typer.Option(None, "--base-url", help="Base URL of the API under test (overrides the block).")
 LlmOption = typer.Option(None, "--llm", help='LLMEndpoint block name, or "offline"; default: the "default" block.')
 TagsOption = typer.Option(None, "--tags", help='Tag expression, e.g. "@smoke and not @slow".')
-AuthOption = typer.Option(None, "--auth", metavar="PROFILE=ENV_VAR",
-                          help="A bearer auth profile whose token is in an environment variable (repeatable).")
+AuthOption = typer.Option(None, "--auth", metavar="PROFILE=SPEC",
+                          help="An auth profile whose values are in environment variables or Secret blocks "
+                               "(repeatable): PROFILE=ENV (bearer), apikey:header|query|cookie:NAME:ENV, "
+                               "basic:USER_ENV:PASS_ENV, oauth2:client:ID_ENV:SECRET_ENV, "
+                               "oauth2:password:USER_ENV:PASS_ENV; any ENV may be secret:BLOCK.")
 RefreshOption = typer.Option(False, "--refresh",
                              help="Ask the LLM again instead of using its cached answers (fresh answers are cached).")
-PostmanEnvOption = typer.Option(None, "--postman-env", "-e", exists=True, dir_okay=False,
+PostmanEnvOption = typer.Option(None, "--environment", "-e", "--postman-env", exists=True, dir_okay=False,
                                 help="Postman environment file (as for `newman run -e`): fills the collections' "
                                      "{{vars}}, credentials included.")
+GlobalsOption = typer.Option(None, "--globals", "-g", exists=True, dir_okay=False,
+                             help="Postman globals file (as for `newman run -g`).")
+EnvVarOption = typer.Option(None, "--env-var", metavar="NAME=VALUE",
+                            help="A Postman environment value over the file's (as for `newman run --env-var`; "
+                                 "repeatable). A credential-looking NAME stays a secret.")
+RequireChecksOption = typer.Option(False, "--require-checks",
+                                   help="A scenario that asserts nothing (unchecked) fails the run.")
+StrictOption = typer.Option(False, "--strict",
+                            help="Requirements that did not run (waiting for an LLM, unsupported) fail the run.")
+
+
+def parse_env_vars(values: list[str] | None) -> dict[str, str] | None:
+    """`--env-var NAME=VALUE` -> {NAME: VALUE}; a credential's value goes into this process's
+    environment and the pair names it (`env:VAR`), so it never becomes a flow parameter."""
+    import os
+
+    from tasks.requirements.model import RequirementError
+    from tasks.requirements.postman_vars import parse_env_vars as parse
+
+    try:
+        return parse(values, os.environ) or None  # type: ignore[arg-type]
+    except RequirementError as exc:
+        raise common.UserError(str(exc)) from None
 
 
 def parse_auth(values: list[str] | None) -> dict[str, str] | None:
@@ -41,7 +67,13 @@ def parse_auth(values: list[str] | None) -> dict[str, str] | None:
     for value in values:
         profile, sep, variable = value.partition("=")
         if not sep or not profile.strip() or not variable.strip():
-            raise common.UserError(f"--auth {value!r}: expected PROFILE=ENV_VAR")
+            raise common.UserError(f"--auth {value!r}: expected PROFILE=ENV_VAR or PROFILE=SPEC")
+        from tasks.execution.auth_specs import AuthSpecError, parse_spec
+
+        try:  # the form checked here; the values are read where the run happens
+            parse_spec(profile.strip(), variable.strip())
+        except AuthSpecError as exc:
+            raise common.UserError(str(exc)) from None
         pairs[profile.strip()] = variable.strip()
     return pairs
 
@@ -79,7 +111,11 @@ def _summary_render(summary: dict[str, Any]) -> None:
     totals = summary["totals"]
     colour = "green" if summary.get("ok") else "red"
     console.print(f"[bold {colour}]{totals['passed']}/{totals['scenarios']} scenarios passed[/] "
-                  f"({totals['failed']} failed, {totals['error']} errors, {totals['flaky']} flaky) in {totals['duration_s']} s")
+                  f"({totals['failed']} failed, {totals['error']} errors, {totals.get('unchecked', 0)} unchecked, "
+                  f"{totals['flaky']} flaky) in {totals['duration_s']} s")
+    _requirements_line(summary)
+    if summary.get("coverage"):
+        console.print(f"  OpenAPI coverage: {summary['coverage']['line']}", highlight=False)
     for failed in summary.get("failed_scenarios", []):
         console.print(f"  [red]FAILED[/] {failed['scenario']}: {failed['error']}", highlight=False)
     for item in summary.get("needs_llm", []):
@@ -93,6 +129,21 @@ def _summary_render(summary: dict[str, Any]) -> None:
     _usage_line(summary)
     for name, path in summary.get("reports", {}).items():
         console.print(f"  {name}: {path}", highlight=False)
+
+
+def _requirements_line(summary: dict[str, Any]) -> None:
+    """The pass rate over all requirements, and why the run failed (when it did)."""
+    console = common.console()
+    if "requirements_total" in summary:
+        console.print(f"  {summary['requirements_passed']}/{summary['requirements_total']} requirements passed "
+                      f"({summary['requirement_pass_rate']}%; {summary['requirements_not_run']} did not run)",
+                      highlight=False)
+    for reason in summary.get("verdict", []):
+        console.print(f"  [red]run failed[/] {reason}", highlight=False)
+    parts = summary.get("postman_parts")
+    if parts:
+        console.print(f"  Postman: {parts['translated']} assertion(s) translated to steps, {parts['scripted']} "
+                      f"script step(s), {parts['unsupported']} unsupported part(s) kept as comments", highlight=False)
 
 
 def _usage_line(payload: dict[str, Any]) -> None:
@@ -119,13 +170,21 @@ def run(
     llm: str | None = LlmOption,
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Scenarios in flight per feature."),
     fail_on_failure: bool = typer.Option(True, "--fail-on-failure/--no-fail-on-failure",
-                                         help="Exit 1 (and fail the flow run) when a scenario fails."),
+                                         help="Exit 1 (and fail the flow run) when a scenario fails, an input "
+                                              "is unreadable or nothing ran."),
     auth: list[str] | None = AuthOption,
     postman_env: Path | None = PostmanEnvOption,
+    globals_file: Path | None = GlobalsOption,
+    env_var: list[str] | None = EnvVarOption,
+    require_checks: bool = RequireChecksOption,
+    strict: bool = StrictOption,
     refresh: bool = RefreshOption,
     as_json: bool = common.JsonOption,
 ) -> None:
-    """Ingest, generate, validate, execute and report: the whole pipeline as a Prefect flow."""
+    """Ingest, generate, validate, execute and report: the whole pipeline as a Prefect flow.
+
+    A Postman collection runs directly, as with Newman: `qaflow bdd run COLLECTION.json -e ENV.json
+    --base-url URL`. Exit 1 when a scenario failed, an input could not be read or nothing ran."""
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
@@ -140,7 +199,8 @@ def run(
                              out_dir=str(out), llm=llm, tags=tags, concurrency=concurrency,
                              fail_on_failure=fail_on_failure, auth=parse_auth(auth),
                              postman_environment=str(postman_env.resolve()) if postman_env else None,
-                             refresh=refresh)
+                             refresh=refresh, postman_globals=str(globals_file.resolve()) if globals_file else None,
+                             env_vars=parse_env_vars(env_var), require_checks=require_checks, strict=strict)
             except (ScenariosFailed, LLMGenerationFailed):
                 failed = True
             finally:
@@ -227,7 +287,9 @@ def execute(
     features: list[Path] = typer.Argument(..., help=".feature files or folders."),
     base_url: str | None = BaseUrlOption,
     target: str = TargetOption,
-    out: Path = typer.Option(Path("bdd-reports"), "--out", help="Folder for junit.xml, cucumber.json, report.html."),
+    out: Path = typer.Option(Path("bdd-reports"), "--out",
+                             help="Folder for reports/ (junit.xml, cucumber.json, report.html), results/ and "
+                                  "summary.json: the layout of `bdd run --out`."),
     tags: str | None = TagsOption,
     concurrency: int = typer.Option(8, "--concurrency", min=1),
     auth: list[str] | None = AuthOption,
@@ -238,43 +300,68 @@ def execute(
         help="Postman collection the features were imported from: its credentials become the auth profiles "
              "and secret variables the features name (repeatable)."),
     postman_env: Path | None = PostmanEnvOption,
+    globals_file: Path | None = GlobalsOption,
+    env_var: list[str] | None = EnvVarOption,
+    require_checks: bool = RequireChecksOption,
     as_json: bool = common.JsonOption,
 ) -> None:
-    """Run .feature files against the API and write the reports (exit 1 when a scenario fails)."""
+    """Run .feature files against the API and write the reports (exit 1 when a scenario fails or
+    nothing ran; with --require-checks also when a scenario asserted nothing)."""
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
         from flows.bdd import run_target
         from tasks.execution.runner import plan_lazily, run_scenarios
-        from tasks.reports import write_reports
 
         block, variables, missing = run_target(target, base_url, parse_auth(auth), [str(p) for p in postman or []],
-                                               str(postman_env) if postman_env else None)
+                                               str(postman_env) if postman_env else None,
+                                               str(globals_file) if globals_file else None, parse_env_vars(env_var))
         for line in missing:
             common.console().print(f"  [yellow]credentials[/] {line}", highlight=False)
         # every file checked first (nothing runs if one is bad), then bound one file at a time,
-        # and results stream to out/results.jsonl as scenarios finish: memory stays flat at any size
+        # and results stream to out/results/results.jsonl as scenarios finish: memory stays flat at any size
         total, planned = plan_lazily(features, tags)
         with progress_bars() as hook:
             hook("execute", 0, total)
             run_result = run_scenarios(planned, block, concurrency=concurrency,
                                        on_result=lambda _r: hook("execute", 1), openapi=openapi,
-                                       variables=variables, log=out / "results.jsonl")
-        reports = write_reports(run_result, out, title="qaflow bdd")
-        summary = {
-            "base_url": block.base_url,
-            "totals": run_result.totals.model_dump(),
-            "ok": run_result.ok,
-            "reports": {k: str(v) for k, v in reports.items()},
-            "results_log": run_result.logs[0],
-            "failed_scenarios": run_result.failed_scenarios(),  # the first 200 (all are in the log)
-        }
+                                       variables=variables, log=out / "results" / "results.jsonl")
+        if openapi:  # the operation coverage of the document the conformance steps checked against
+            from tasks.reports.coverage import features_coverage
+
+            run_result.coverage = features_coverage([openapi], run_result)
+        summary = _execute_summary(run_result, out, block.base_url, require_checks)
         common.emit(summary, as_json, _summary_render)
         if not postman and any("no auth profile 'postman-" in (f["error"] or "") for f in summary["failed_scenarios"]):
             common.console().print("  features imported from Postman name its credentials: add --postman COLLECTION "
                                    "[-e ENVIRONMENT], or import with --save-credentials", highlight=False)
-        if not run_result.ok:
+        if summary["verdict"]:
             raise typer.Exit(1)
+
+
+def _execute_summary(run_result: Any, out: Path, base_url: str, require_checks: bool) -> dict[str, Any]:
+    """Reports under out/reports/ and out/summary.json, as `bdd run --out` lays them out."""
+    from flows.bdd import ran_requirements
+    from tasks.reports import write_reports
+    from tasks.reports.coverage import coverage_summary
+    from tasks.reports.files import write_atomic
+
+    reports = write_reports(run_result, out / "reports", title="qaflow bdd")
+    verdict = run_result.verdict(require_checks)
+    summary = {
+        "out_dir": str(out.resolve()),
+        "base_url": base_url,
+        "totals": run_result.totals.model_dump(),
+        **run_result.requirement_figures(ran_requirements(run_result)),
+        "verdict": verdict,
+        "ok": not verdict,
+        "reports": {k: str(v) for k, v in reports.items()},
+        "results_log": run_result.logs[0],
+        "failed_scenarios": run_result.failed_scenarios(),  # the first 200 (all are in the log)
+        "coverage": coverage_summary(run_result.coverage),
+    }
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary
 
 
 @app.command()
@@ -300,9 +387,11 @@ def steps(as_json: bool = common.JsonOption) -> None:
 
 @app.command("import-postman")
 def import_postman(
-    collection: Path = typer.Argument(..., help="Postman collection v2.1 (.json)."),
+    collection: Path = typer.Argument(..., help="Postman collection v2.0 or v2.1 (.json)."),
     out: Path = typer.Option(Path("features"), "--out", help="Folder for the .feature files."),
     postman_env: Path | None = PostmanEnvOption,
+    globals_file: Path | None = GlobalsOption,
+    env_var: list[str] | None = EnvVarOption,
     save_credentials: bool = typer.Option(
         False, "--save-credentials",
         help="Save the collection's credentials as secret auth profiles and variables of the TargetAPI block "
@@ -315,16 +404,20 @@ def import_postman(
     Credentials (collection/folder/request auth, credential headers, secret variables)
     are never written: the features name them (`I am authenticated as "postman-bearer"`,
     `${apiKey}`), and `bdd execute --postman COLLECTION [-e ENV]` or a TargetAPI block
-    saved with --save-credentials supplies them."""
+    saved with --save-credentials supplies them. The environment's (and globals', and
+    --env-var's) non-secret values are baked into the scenarios, over the collection's."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        from tasks.requirements.postman import read_postman
+        from tasks.requirements.postman import collection_parts, read_postman
         from tasks.requirements.postman_auth import credentials_for
+        from tasks.requirements.postman_vars import bake, load_scopes
         from tasks.scenarios.generate import generate_features
 
+        env_vars = parse_env_vars(env_var)
         read = read_postman(collection)
+        baked = bake(read.requirements, load_scopes(None, postman_env, globals_file, env_vars))
         result = generate_features(read.requirements, out)
-        credentials = credentials_for([collection], postman_env)
+        credentials = credentials_for([collection], postman_env, globals_file, env_vars)
         saved = None
         if save_credentials:
             saved = _save_credentials(target, credentials)
@@ -337,12 +430,18 @@ def import_postman(
             "secret_variables": sorted(credentials.secrets),
             "missing_credentials": credentials.missing,
             "credentials_saved_to": saved,
+            "baked_values": baked,
+            "postman_parts": collection_parts(read.requirements),
         }
 
         def render(r: dict[str, Any]) -> None:
             console = common.console()
             console.print(f"{r['scenarios']} scenario(s) in {len(r['features'])} feature file(s) under {out}",
                           highlight=False)
+            parts = r["postman_parts"]
+            console.print(f"  {parts['requests']} request(s): {parts['translated']} assertion(s) translated to steps, "
+                          f"{parts['scripted']} script step(s), {parts['unsupported']} unsupported part(s) kept as "
+                          f"comments; {r['baked_values']} environment value(s) baked in", highlight=False)
             if r["auth_profiles"] or r["secret_variables"]:
                 named = ", ".join(r["auth_profiles"] + [f"${{{v}}}" for v in r["secret_variables"]])
                 where = (f"saved in the TargetAPI block {r['credentials_saved_to']!r}" if r["credentials_saved_to"]

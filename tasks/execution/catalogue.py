@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 from tasks.execution.registry import AmbiguousStep, StepDef, StepMatch, StepRegistry, strip_keyword
+from tasks.execution.steps_auth import AUTH
+from tasks.execution.steps_postman import POSTMAN
 from tasks.execution.steps_request import REQUEST
 from tasks.execution.steps_response import RESPONSE
 
-CATALOGUE: StepRegistry = StepRegistry.combine(REQUEST, RESPONSE)
+CATALOGUE: StepRegistry = StepRegistry.combine(REQUEST, AUTH, RESPONSE, POSTMAN)
 
 __all__ = ["CATALOGUE", "AmbiguousStep", "StepDef", "StepMatch", "StepRegistry", "strip_keyword"]

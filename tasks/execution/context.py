@@ -22,6 +22,7 @@ from tasks.execution.http import (
     StepError,
     StepFailed,
 )
+from tasks.execution.origins import OriginError, origin_of
 from tasks.execution.values import parse_json, substitute
 
 
@@ -35,6 +36,8 @@ class RunShared:
     _openapi: Any = None
     _openapi_error: str | None = None
     _openapi_lock: threading.Lock = field(default_factory=threading.Lock)
+    tokens: dict[Any, Any] = field(default_factory=dict)  # OAuth2 tokens fetched in this run (auth_apply.py)
+    tokens_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def openapi(self) -> dict[str, Any]:
         """The target's OpenAPI document: fetched from `<base_url>/openapi.json` (or read
@@ -80,12 +83,15 @@ class ScenarioContext:
     base_url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     query: list[tuple[str, str]] = field(default_factory=list)
+    auth_query: list[tuple[str, str]] = field(default_factory=list)  # an API key in the query: every request
+    auth_cookies: dict[str, str] = field(default_factory=dict)  # an API key in a cookie: every request
     body: Any = _UNSET
     response: Response | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     last_exchange: Exchange | None = None
     retries: int = 0
     deadline: float | None = None  # time.monotonic() by which the scenario must end
+    assertions: list[Any] = field(default_factory=list)  # AssertionResults of the step running now (Postman tests)
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -142,6 +148,23 @@ class ScenarioContext:
                 raise ScenarioTimeout("the scenario's time ran out")
         time.sleep(seconds)
 
+    def _auth_for(self, url: str, headers: dict[str, str]) -> list[tuple[str, str]]:
+        """An API key in the query or a cookie goes to the target's own origin only, like
+        credential headers: the query parameters to add (the cookie is merged into `headers`)."""
+        if not self.auth_query and not self.auth_cookies:
+            return []
+        try:
+            if origin_of(url) != self.shared.session.origins.own:
+                return []
+        except OriginError:
+            return []  # the send refuses the URL itself
+        if self.auth_cookies:
+            name = next((k for k in headers if k.lower() == "cookie"), "Cookie")
+            jar = [p.strip() for p in headers.get(name, "").split(";") if p.strip()]
+            jar = [p for p in jar if p.split("=", 1)[0].strip() not in self.auth_cookies]
+            headers[name] = "; ".join([*jar, *(f"{k}={v}" for k, v in self.auth_cookies.items())])
+        return list(self.auth_query)
+
     def send(self, method: str, path: str, body: Any = _UNSET) -> Response:
         """Send the request built so far; query parameters and body apply to this one only."""
         if body is _UNSET:
@@ -155,12 +178,13 @@ class ScenarioContext:
                 content = json.dumps(body).encode()
                 if not any(k.lower() == "content-type" for k in headers):
                     headers["Content-Type"] = "application/json"
+        url = self.url(path)
         try:
             response, exchange, retries = self.shared.session.send(
                 method,
-                self.url(path),
+                url,
                 headers=headers,
-                params=list(self.query),
+                params=[*self._auth_for(url, headers), *self.query],
                 content=content,
                 deadline=self.deadline,
             )

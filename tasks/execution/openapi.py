@@ -1,6 +1,8 @@
 """Does a response conform to an OpenAPI 3 operation? The status must be
-documented (exactly, as `2XX`, or by `default`) and a JSON body must match the
-documented schema, `$ref`s resolved against the whole document."""
+documented (exactly, as `2XX`, or by `default`); the response's own Content-Type
+must be one documented for that status; a JSON body must match that media type's
+schema (`$ref`s resolved against the whole document, OpenAPI 3.0's `nullable` and
+boolean `exclusiveMinimum` read as 3.0 means them), an XML body must be well-formed."""
 
 from __future__ import annotations
 
@@ -38,8 +40,34 @@ def _validator(document: dict[str, Any], pointer: str) -> Draft202012Validator:
     # The document itself is the root resource, so "#/components/..." refs resolve;
     # its other keys (openapi, info, paths) are unknown keywords and ignored.
     root = {key: value for key, value in document.items() if key not in ("$ref", "$id", "$schema")}
+    if str(document.get("openapi", "")).startswith("3.0"):
+        root = _as_json_schema(root)
     root["$ref"] = pointer
     return Draft202012Validator(root)
+
+
+def _as_json_schema(node: Any) -> Any:
+    """A copy of an OpenAPI 3.0 document whose schemas say in JSON Schema what 3.0 says its
+    own way: `nullable: true` allows null, a boolean `exclusiveMinimum`/`exclusiveMaximum`
+    qualifies `minimum`/`maximum`."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _as_json_schema(value) for key, value in node.items()}
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(flag), bool) and out.pop(flag) and bound in out:
+            out[flag] = out.pop(bound)
+    if out.get("nullable") is True:
+        out.pop("nullable")
+        kind = out.get("type")
+        if isinstance(kind, str):
+            out["type"] = [kind, "null"]
+            if "enum" in out and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]
+        elif kind is None:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
 
 
 # (id(document), pointer) -> (document, validator); the document is held so its id
@@ -67,12 +95,20 @@ def conformance_problems(document: dict[str, Any], operation_id: str, response: 
         spec = _resolve_pointer(document, ref)
         pointer_base = ref
     content = spec.get("content") or {}
-    media = next((m for m in content if m.split(";")[0].strip().endswith("json")), None)
-    if media is None or "schema" not in content[media]:
-        return []
+    if not content:
+        return []  # no body documented for this status: nothing to compare
     content_type = response.headers.get("content-type", "")
-    if response.content and "json" not in content_type:
-        return [f"{where} documents a JSON body for {key}, got content-type {content_type!r}"]
+    media = _documented_media(content, content_type)
+    if media is None:
+        if not response.content:
+            return []
+        documented = ", ".join(content) or "none"
+        return [f"{where} answered {response.status} with content-type {content_type or 'none'!r}, "
+                f"not a media type documented for {key} ({documented})"]
+    if _is_xml(media) and response.content:
+        return _xml_problems(response, where, key)
+    if not _is_json(media) or "schema" not in content[media]:
+        return []
     pointer = f"{pointer_base}/content/{_escape(media)}/schema"
     cache_key = (id(document), pointer)
     entry = _cache.get(cache_key)
@@ -87,6 +123,49 @@ def conformance_problems(document: dict[str, Any], operation_id: str, response: 
         f"body does not match the {key} schema of {where}: {e.json_path}: {clip(e.message, 200)}"
         for e in errors[:5]
     ]
+
+
+def _base(media: str) -> str:
+    return media.split(";")[0].strip().lower()
+
+
+def _is_json(media: str) -> bool:
+    base = _base(media)
+    return base == "application/json" or base.endswith("+json") or base.endswith("/json")
+
+
+def _is_xml(media: str) -> bool:
+    base = _base(media)
+    return base.endswith("/xml") or base.endswith("+xml")
+
+
+def _documented_media(content: dict[str, Any], content_type: str) -> str | None:
+    """The documented media type the response's Content-Type falls under: exact, then
+    `type/*`, then `*/*`; a response with no Content-Type matches a lone documented type."""
+    if not content_type:
+        return next(iter(content)) if len(content) == 1 else None
+    actual = _base(content_type)
+    by_base = {_base(m): m for m in content}
+    for candidate in (actual, actual.split("/")[0] + "/*", "*/*"):
+        if candidate in by_base:
+            return by_base[candidate]
+    if _is_json(actual):  # application/problem+json where application/json is documented, and back
+        return next((m for m in content if _is_json(m)), None)
+    return None
+
+
+def _xml_problems(response: Response, where: str, key: str) -> list[str]:
+    """An XML body must at least be well-formed (DTDs and entities refused: no expansion attacks)."""
+    import xml.etree.ElementTree as ElementTree
+
+    text = response.content
+    if b"<!DOCTYPE" in text[:4096] or b"<!ENTITY" in text:
+        return [f"{where}: the XML body of {key} declares a DTD or entities; not parsed"]
+    try:
+        ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return [f"{where}: the {key} body is not well-formed XML: {exc}"]
+    return []
 
 
 def _resolve_pointer(document: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -100,6 +100,14 @@ class Redactor:
         self._heads = sorted(heads.items(), reverse=True)
         self.sensitive_headers = SENSITIVE_HEADERS | {h.lower() for h in header_names if h}
 
+    def learn(self, secrets: Iterable[str]) -> None:
+        """Redact these secrets too from now on: a credential obtained during the run (an
+        OAuth2 access token), unknown when the redactor was made."""
+        new = {s for s in secrets if s and len(s) >= MIN_SECRET} - set(self.raw)
+        if new:
+            grown = Redactor([*self.raw, *new])
+            self.raw, self.secrets, self._heads = grown.raw, grown.secrets, grown._heads
+
     def text(self, value: str) -> str:
         """`value` with every shape of every secret replaced, and any secret's head standing
         right before a cut mark."""

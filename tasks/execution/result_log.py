@@ -29,7 +29,7 @@ from typing import Any
 from tasks.execution.results import ScenarioResult, Totals
 
 FAILURE_CAP = 200  # failures kept in a run's summary (the log holds them all)
-STATUSES = ("passed", "failed", "error", "skipped")
+STATUSES = ("passed", "failed", "error", "skipped", "unchecked")
 
 
 def failure_brief(scenario: ScenarioResult) -> dict[str, Any]:
@@ -69,6 +69,7 @@ class Tally:
             failed=self.counts["failed"],
             error=self.counts["error"],
             skipped=self.counts["skipped"],
+            unchecked=self.counts["unchecked"],
             flaky=self.flaky,
             steps=self.steps,
             duration_s=round(duration_s, 3),

@@ -42,7 +42,13 @@ from tasks.execution.http import (
 from tasks.execution.origins import OriginPolicy
 from tasks.execution.redaction import Redactor, redacting, target_redactor
 from tasks.execution.result_log import ResultLog
-from tasks.execution.results import RunResult, ScenarioResult, StepResult
+from tasks.execution.results import (
+    UNCHECKED_REASON,
+    RunResult,
+    ScenarioResult,
+    StepResult,
+    step_checks,
+)
 
 OnResult = Callable[[ScenarioResult], Any]
 
@@ -240,6 +246,7 @@ def _run_scenario(
     ctx.deadline = time.monotonic() + timeout
     for planned, result in zip(plan.steps, steps, strict=True):
         ctx.exchanges = []
+        ctx.assertions = []
         retries_before = ctx.retries
         kwargs: dict[str, Any] = dict(planned.match.args)
         if planned.match.step.needs == "doc_string":
@@ -262,6 +269,7 @@ def _run_scenario(
         except Exception as exc:  # a bug in a step must not take the run down
             result.status, result.error = "error", redactor.text(f"{type(exc).__name__}: {exc}")
         result.duration_s = round(time.perf_counter() - step_started, 6)
+        result.assertions = list(ctx.assertions)  # already redacted by the step that made them
         result.retries = ctx.retries - retries_before
         exchange = ctx.exchanges[-1] if ctx.exchanges else None
         if exchange is None and result.status != "passed":
@@ -276,6 +284,10 @@ def _run_scenario(
         if result.status != "passed":
             status = result.status
             break
+    if status == "passed" and steps and not any(
+        step_checks(p.match.step.kind, p.match.step.pattern, r.assertions) for p, r in zip(plan.steps, steps, strict=True)
+    ):
+        status, scenario_error = "unchecked", UNCHECKED_REASON  # a scenario that asserts nothing never passes
     return ScenarioResult(
         feature=redactor.text(plan.feature),
         feature_file=str(plan.feature_file),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from tasks.execution.auth_apply import apply_profile
+from tasks.execution.bodies import body_for, sent_as_is
 from tasks.execution.context import ScenarioContext
 from tasks.execution.http import StepError, StepFailed
 from tasks.execution.jsonpaths import find
@@ -52,7 +54,25 @@ def authenticated(ctx: ScenarioContext, profile: str) -> None:
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
         raise StepError(f"no auth profile {name!r} in the target API block (profiles: {known})")
-    ctx.headers.update(profiles[name].headers())
+    apply_profile(ctx, name, profiles[name])
+
+
+@REQUEST.step(
+    'I am authenticated for the security scheme "{scheme}"',
+    kind="request",
+    doc="Authenticate later requests as an OpenAPI security scheme asks: with the auth profile of the same name, "
+        "else the target's 'default' profile (API key in header/query/cookie, basic, bearer, OAuth2 token).",
+    example='Given I am authenticated for the security scheme "api_key"',
+)
+def authenticated_for_scheme(ctx: ScenarioContext, scheme: str) -> None:
+    name = ctx.text(scheme)
+    profiles = ctx.shared.target.auth_profiles
+    chosen = name if name in profiles else "default" if "default" in profiles else None
+    if chosen is None:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise StepError(f"no auth profile {name!r} (nor 'default') for the OpenAPI security scheme {name!r}: "
+                        f"define one, e.g. --auth {name}=ENV_VAR (profiles: {known})")
+    apply_profile(ctx, chosen, profiles[chosen], scheme=name)
 
 
 @REQUEST.step(
@@ -86,26 +106,35 @@ def query_parameters(ctx: ScenarioContext, data_table: list[list[str]]) -> None:
     "the request body is:",
     kind="request",
     needs="doc_string",
-    doc="JSON body of the next request (a doc string).",
+    doc="Body of the next request (a doc string): JSON, or as the Content-Type header set says (see 'with body:').",
     example='Given the request body is:\n  """json\n  {"name": "Ann"}\n  """',
 )
 def request_body(ctx: ScenarioContext, doc_string: str) -> None:
-    ctx.body = ctx.json(doc_string, "the request body")
+    ctx.body = body_for(ctx, doc_string, "the request body")
 
 
 @REQUEST.step(
     'the request body is loaded from "{file}"',
     kind="request",
-    doc="JSON body of the next request, read from a file relative to the feature file.",
+    doc="Body of the next request, read from a file relative to the feature file: JSON, or the file's bytes "
+        "as they are when the Content-Type header set is not JSON, a form or multipart.",
     example='Given the request body is loaded from "bodies/new_user.json"',
 )
 def request_body_file(ctx: ScenarioContext, file: str) -> None:
     path = ctx.path(file)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise StepError(f"cannot read the request body file {path}: {exc.strerror}") from None
-    ctx.body = ctx.json(text, f"the request body file {path}")
+    if sent_as_is(ctx):
+        ctx.body = data
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StepError(f"the request body file {path} is not UTF-8 text: set a Content-Type header "
+                        "(e.g. application/octet-stream) to send its bytes as they are") from None
+    ctx.body = body_for(ctx, text, f"the request body file {path}")
 
 
 @REQUEST.step(
@@ -122,11 +151,13 @@ def send(ctx: ScenarioContext, METHOD: str, path: str) -> None:
     'I send a {METHOD} request to "{path}" with body:',
     kind="request",
     needs="doc_string",
-    doc="Send a request with this JSON body (a doc string).",
+    doc="Send a request with this body (a doc string): JSON, unless a Content-Type header set earlier says "
+        "otherwise: form-urlencoded and multipart/form-data from a JSON object of fields, any other type "
+        "(XML, text, application/octet-stream) as the text itself.",
     example='When I send a POST request to "/users" with body:\n  """json\n  {"name": "Ann", "email": "ann@example.com"}\n  """',
 )
 def send_with_body(ctx: ScenarioContext, METHOD: str, path: str, doc_string: str) -> None:
-    ctx.send(METHOD, path, ctx.json(doc_string, "the request body"))
+    ctx.send(METHOD, path, body_for(ctx, doc_string, "the request body"))
 
 
 @REQUEST.step(

@@ -27,7 +27,8 @@ class UnknownVariable(KeyError):
 
 
 def lookup(name: str, variables: Mapping[str, Any]) -> Any:
-    """The value of `${name}`: a saved variable, `env.NAME`, `uuid` or `now`."""
+    """The value of `${name}`: a saved variable, `env.NAME`, `uuid`, `now` or a Postman
+    dynamic variable (`$guid`, `$timestamp`, `$randomInt`, `$randomFirstName`, ...)."""
     name = name.strip()
     if name in variables:
         return variables[name]
@@ -40,6 +41,12 @@ def lookup(name: str, variables: Mapping[str, Any]) -> Any:
         return str(uuid.uuid4())
     if name == "now":
         return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if name.startswith("$"):  # Postman's dynamic variables: ${$guid}, ${$randomFirstName}...
+        from tasks.pmsandbox.dynamic import dynamic_value
+
+        value = dynamic_value(name, variables)
+        if value is not None:
+            return value
     raise UnknownVariable(name)
 
 

@@ -51,7 +51,7 @@ def write_reports(result: RunResult, out_dir: Path, title: str = DEFAULT_TITLE,
         with streaming_atomic(out_dir / "junit.xml") as handle:
             write_junit(handle, result, index, title)
         with streaming_atomic(out_dir / "cucumber.json") as handle:
-            write_cucumber(handle, index)
+            write_cucumber(handle, index, result.not_run)
         html = write_html(out_dir / "report.html", result, index, title, llm_usage)
     finally:
         if scratch is not None:

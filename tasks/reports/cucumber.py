@@ -1,7 +1,13 @@
 """Cucumber JSON, the format cucumber-reporting, Allure, Xray and most CI
 plugins read: a list of features, each with `elements` (scenarios) holding
 `steps` with a `result` of status, duration in nanoseconds and error message.
-Written by streaming over the run's results log."""
+Written by streaming over the run's results log.
+
+Cucumber has no "unchecked": a scenario that asserted nothing keeps its steps and
+gains a last step, "the scenario checks the response", `skipped` with the reason
+(so every Cucumber tool shows it as not passed). A Postman script's `pm.test`s are
+the step's `output` lines, by name. Requirements that never became a running
+scenario come last, as a feature of their own."""
 
 from __future__ import annotations
 
@@ -17,9 +23,11 @@ from typing import Any, TextIO
 
 from tasks.execution.catalogue import CATALOGUE
 from tasks.execution.result_log import ResultIndex
-from tasks.execution.results import ScenarioResult, StepResult
+from tasks.execution.results import NotRun, ScenarioResult, StepResult, requirement_tag
 
-STATUS = {"passed": "passed", "failed": "failed", "error": "failed", "skipped": "skipped"}
+STATUS = {"passed": "passed", "failed": "failed", "error": "failed", "skipped": "skipped", "unchecked": "passed"}
+UNCHECKED_STEP = "the scenario checks the response"
+NOT_RUN_FEATURE = "Requirements not run"
 
 
 def _slug(text: str) -> str:
@@ -74,6 +82,9 @@ def _step(step: StepResult) -> dict[str, Any]:
         data["doc_string"] = {"value": step.doc_string, "content_type": "", "line": (step.line or 0) + 1}
     if step.data_table:
         data["rows"] = [{"cells": row} for row in step.data_table]
+    if step.assertions:
+        data["output"] = [("PASS " if a.passed else "FAIL ") + a.name + (f": {a.error}" if a.error else "")
+                          for a in step.assertions]
     if step.status in ("failed", "error") and (step.request or step.response):
         exchange = json.dumps({"request": step.request, "response": step.response}, indent=2)
         data["embeddings"] = [
@@ -93,13 +104,39 @@ def _element(feature_id: str, scenario: ScenarioResult, seen: dict[str, int]) ->
         "line": scenario.line or 0,
         "type": "scenario",
         "tags": _tags(scenario.tags, scenario.tag_lines, scenario.line),
-        "steps": [_step(step) for step in scenario.steps],
+        "steps": [_step(step) for step in scenario.steps] + _unchecked_step(scenario),
     }
 
 
-def write_cucumber(handle: TextIO, index: ResultIndex) -> None:
+def _unchecked_step(scenario: ScenarioResult) -> list[dict[str, Any]]:
+    if scenario.status != "unchecked":
+        return []
+    return [{"keyword": "Then ", "name": UNCHECKED_STEP, "line": scenario.line or 0, "match": {"location": ""},
+             "result": {"status": "skipped", "error_message": scenario.error or "asserts nothing"}}]
+
+
+def _not_run_feature(items: list[NotRun]) -> dict[str, Any]:
+    """Requirements that never became a running scenario: one element each, whose one step
+    failed (an input error) or was skipped (needs an LLM, unsupported), with the reason."""
+    elements = []
+    for number, item in enumerate(items, start=1):
+        status = "failed" if item.kind == "input-error" else "skipped"
+        elements.append({
+            "id": f"requirements-not-run;{_slug(item.requirement_id)};{number}", "keyword": "Scenario",
+            "name": item.title or item.requirement_id, "description": item.source, "line": number, "type": "scenario",
+            "tags": [{"name": "@" + requirement_tag(item.requirement_id), "line": number}],
+            "steps": [{"keyword": "Given ", "name": f"the requirement becomes a scenario ({item.kind})", "line": number,
+                       "match": {"location": ""}, "result": {"status": status, "error_message": item.reason}}],
+        })
+    return {"uri": "qaflow:requirements-not-run", "id": "requirements-not-run", "keyword": "Feature",
+            "name": NOT_RUN_FEATURE, "description": "Requirements that did not become a running scenario.",
+            "line": 1, "tags": [], "elements": elements}
+
+
+def write_cucumber(handle: TextIO, index: ResultIndex, not_run: list[NotRun] | None = None) -> None:
     """Write the Cucumber JSON document (a list of features) of a run to `handle`,
-    streaming its results from the log `index`: one scenario element at a time."""
+    streaming its results from the log `index`: one scenario element at a time;
+    the requirements `not_run` last."""
     handle.write("[")
     number = -1
     for number, group in enumerate(index.groups("file")):
@@ -121,4 +158,7 @@ def write_cucumber(handle: TextIO, index: ResultIndex) -> None:
             handle.write(("," if position else "") + "\n  " + json.dumps(_element(feature_id, scenario, seen),
                                                                         ensure_ascii=False))
         handle.write("\n]}")
+    if not_run:
+        number += 1
+        handle.write(("," if number else "") + "\n" + json.dumps(_not_run_feature(not_run), ensure_ascii=False))
     handle.write("\n]" if number >= 0 else "]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, umask_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
@@ -28,6 +30,19 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def umask_mode(base: int = 0o666) -> int:
+    """The mode a plain `open()` would give a new file: `base` less the process umask.
+    A temporary file from mkstemp is 0600; a report renamed from it would stay unreadable
+    to the user's group (a CI agent, a web server) unless set to this."""
+    with _UMASK_LOCK:  # reading the umask means setting it: keep other threads out meanwhile
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return base & ~mask
+
+
 @contextmanager
 def streaming_atomic(path: Path) -> Iterator[TextIO]:
     """A text handle on a temporary file beside `path`, renamed to `path` only when the
@@ -36,6 +51,7 @@ def streaming_atomic(path: Path) -> Iterator[TextIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, umask_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()

@@ -23,8 +23,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from tasks.execution.result_log import STATUSES, ResultIndex
-from tasks.execution.results import RunResult, ScenarioResult
-from tasks.reports.files import write_atomic
+from tasks.execution.results import RunResult, ScenarioResult, requirement_tag
+from tasks.reports.files import umask_mode, write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 UNTRACED = "(no requirement)"
@@ -32,6 +32,7 @@ PAGE_SIZE = 500  # scenarios a page; a run up to this size is one self-contained
 FAILURES_INLINE = 100  # failures shown in full at the top of a paged report
 MATRIX_ROWS = 2000  # requirement rows of a paged report
 FAILED_PAGE_LINKS = 100
+WORST_FIRST = ("error", "failed", "unchecked", "skipped", "passed")  # a requirement shows its worst scenario
 
 
 @cache
@@ -44,6 +45,7 @@ def _environment() -> Environment:
     )
     env.filters["ms"] = lambda seconds: f"{seconds * 1000:.1f} ms"
     env.filters["pretty"] = _pretty
+    env.filters["req"] = requirement_tag
     return env
 
 
@@ -71,7 +73,7 @@ def _matrix(scenarios: list[tuple[str, ScenarioResult]]) -> list[dict[str, Any]]
     for requirement in sorted(rows, key=lambda r: (r == UNTRACED, _natural(r))):
         items = rows[requirement]
         statuses = {s.status for _, s in items}
-        worst = next((st for st in ("error", "failed", "skipped", "passed") if st in statuses), "passed")
+        worst = next((st for st in WORST_FIRST if st in statuses), "passed")
         out.append({"id": requirement, "status": worst, "scenarios": items})
     return out
 
@@ -87,9 +89,10 @@ def _one_page(result: RunResult, anchored: list[tuple[str, ScenarioResult]], tit
     features: dict[str, list[tuple[str, ScenarioResult]]] = defaultdict(list)
     for anchor, scenario in anchored:
         features[f"{scenario.feature}\u0000{scenario.feature_file}"].append((anchor, scenario))
+    matrix = _matrix(anchored)
     return _environment().get_template("report.html.j2").render(
-        **_top(result, title, llm_usage),
-        matrix=_matrix(anchored),
+        **_top(result, title, llm_usage, {row["id"]: row["status"] for row in matrix if row["id"] != UNTRACED}),
+        matrix=matrix,
         features=[
             {"name": key.split("\u0000")[0], "file": key.split("\u0000")[1], "scenarios": items}
             for key, items in features.items()
@@ -98,10 +101,19 @@ def _one_page(result: RunResult, anchored: list[tuple[str, ScenarioResult]], tit
     )
 
 
-def _top(result: RunResult, title: str, llm_usage: dict[str, int] | None) -> dict[str, Any]:
+def _top(result: RunResult, title: str, llm_usage: dict[str, int] | None, ran: dict[str, str]) -> dict[str, Any]:
+    """The header's figures. The pass rate is over ALL requirements, those that ran (`ran`:
+    id -> worst status) and those that did not (`result.not_run`), never only those that ran."""
     totals = result.totals
-    rate = (totals.passed / totals.scenarios * 100) if totals.scenarios else 0.0
-    return {"title": title, "result": result, "totals": totals, "pass_rate": rate, "llm_usage": llm_usage}
+    scenario_rate = (totals.passed / totals.scenarios * 100) if totals.scenarios else 0.0
+    return {"title": title, "result": result, "totals": totals, "scenario_pass_rate": scenario_rate,
+            "llm_usage": llm_usage, **result.requirement_figures(ran), **_not_run_rows(result)}
+
+
+def _not_run_rows(result: RunResult) -> dict[str, Any]:
+    """Rows of the traceability table for the requirements that never became a running scenario."""
+    labels = {"input-error": "input error", "needs-llm": "needs an LLM", "unsupported": "unsupported"}
+    return {"not_run": [{**item.model_dump(), "label": labels[item.kind]} for item in result.not_run]}
 
 
 def _swap_folder(new: Path, final: Path) -> None:
@@ -134,6 +146,7 @@ def write_html(path: Path, result: RunResult, index: ResultIndex, title: str = "
 
     page_macro = environment.get_template("_scenario.html.j2").module.page  # type: ignore[attr-defined]
     building = Path(tempfile.mkdtemp(prefix=f".{pages_dir.name}.", dir=path.parent))
+    building.chmod(umask_mode(0o777))  # mkdtemp's 0700 would hide the pages from the report's readers
     failures: list[tuple[str, ScenarioResult, int]] = []
     failed_pages: list[int] = []
     first_page = ""
@@ -167,9 +180,10 @@ def write_html(path: Path, result: RunResult, index: ResultIndex, title: str = "
         if sections:
             flush()
         _sync_folder(building)
+        rows = _requirement_rows(index.requirements)
         html = environment.get_template("report_paged.html.j2").render(
-            **_top(result, title, llm_usage),
-            matrix=_requirement_rows(index.requirements)[:MATRIX_ROWS],
+            **_top(result, title, llm_usage, {r["id"]: r["status"] for r in rows if r["id"] != UNTRACED}),
+            matrix=rows[:MATRIX_ROWS],
             matrix_left_out=max(0, len(index.requirements) - MATRIX_ROWS),
             failures=failures,
             failures_total=sum(g.counts["failed"] + g.counts["error"] for g in groups),
@@ -199,6 +213,6 @@ def _requirement_rows(requirements: dict[str, Counter]) -> list[dict[str, Any]]:
     rows = []
     for requirement, counts in requirements.items():
         shown = requirement or UNTRACED
-        worst = next((st for st in ("error", "failed", "skipped", "passed") if counts[st]), "passed")
+        worst = next((st for st in WORST_FIRST if counts[st]), "passed")
         rows.append({"id": shown, "status": worst, "total": sum(counts.values()), **{k: counts[k] for k in STATUSES}})
     return sorted(rows, key=lambda r: (r["id"] == UNTRACED, _natural(r["id"])))

@@ -165,18 +165,43 @@ def parse_status(cell: str) -> list[int]:
     text = str(cell or "").strip()
     if not text:
         return []
-    codes = []
-    for part in re.split(r"[\s,|/]+", text):
+    codes: list[int] = []
+    phrase: list[str] = []  # words after a code: its reason phrase ("200 OK", "404 Not Found")
+
+    def end_phrase() -> None:
+        if phrase and codes and " ".join(phrase).lower() != _reason(codes[-1]).lower():
+            raise CellError("Expected Status", f"{' '.join(phrase)!r} is not the reason phrase of {codes[-1]} "
+                                               f"({_reason(codes[-1]) or 'none known'})")
+        phrase.clear()
+
+    for part in re.split(r"([,|/])|\s+", text):
         if not part:
+            continue
+        if part in ",|/":
+            end_phrase()
             continue
         try:
             code = int(float(part))
         except ValueError:
+            if codes and re.fullmatch(r"[A-Za-z][A-Za-z'-]*", part):
+                phrase.append(part)
+                continue
             raise CellError("Expected Status", f"{text!r} is not an HTTP status code") from None
+        end_phrase()
         if not 100 <= code <= 599:
             raise CellError("Expected Status", f"{code} is not an HTTP status code")
         codes.append(code)
+    end_phrase()
     return codes
+
+
+def _reason(code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""
 
 
 def parse_method(cell: str) -> str:
@@ -187,8 +212,11 @@ def parse_method(cell: str) -> str:
 
 
 def parse_auth(cell: str) -> tuple[str | None, dict[str, str]]:
-    """A profile name, or a literal `Bearer TOKEN` which becomes a header."""
+    """A profile name, or a literal `Bearer TOKEN` which becomes a header. An empty cell is ""
+    (the target's `default` profile, when it has one); `none`, `-` and the like are None."""
     text = str(cell or "").strip()
+    if not text:
+        return "", {}
     if text.lower() in _NO_AUTH:
         return None, {}
     if text.lower().startswith("bearer "):

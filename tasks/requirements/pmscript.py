@@ -1,10 +1,16 @@
-"""Postman test scripts -> checks and catalogue steps.
+"""Postman scripts -> catalogue steps where they map exactly, else a step that runs them.
 
-Postman scripts are JavaScript; we never run them. The common assertions
-(status, `pm.expect(json.x).to.eql(...)`, `pm.response.to.have.jsonBody`,
-`pm.environment.set(..., json.x)`, headers, response time) are recognised by
-the patterns in `RULES` and become catalogue steps. Every other statement is
-kept as a comment in the feature and counted, so nothing is lost silently.
+The common assertions (status, `pm.expect(json.x).to.eql(...)`,
+`pm.response.to.have.jsonBody`, `pm.environment.set(..., json.x)`, headers,
+response time) are recognised by the patterns in `rules()` and become catalogue
+steps. A request whose scripts (collection, folder and request level together)
+hold anything else keeps them whole: `request_scripts` gives it the step
+`Given the Postman pre-request script of "<request>" runs:` /
+`Then the Postman tests of "<request>" pass:` with the scripts as its doc string
+(tasks/pmsandbox/docstring.py), and the scripts run in the JavaScript sandbox
+(tasks/pmsandbox) at run time, each `pm.test` reported by name. What the sandbox
+cannot do (`pm.sendRequest`, `setNextRequest`, modules it does not provide) is
+kept as a comment and counted as unsupported, so nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
+from tasks.pmsandbox.docstring import join_scripts
 from tasks.requirements.model import Check, Save
 
 JSON_NAMES_DEFAULT = ("json", "jsonData", "body", "data", "res", "response", "responseJson", "resp")
@@ -240,3 +247,146 @@ def translate(exec_lines: list[str]) -> Translation:
             else:
                 result.comments.append(statement)
     return result
+
+
+# ---- scripts that run as written ------------------------------------------------------------
+
+PRE_STEP = 'the Postman pre-request script of "{name}" runs:'
+TEST_STEP = 'the Postman tests of "{name}" pass:'
+_STEP_START = re.compile(r'^the Postman (?:pre-request script of|tests of) "')
+_SET_CALL = re.compile(
+    r"(?:pm\.(?:environment|collectionVariables|globals|variables)\.set"
+    r"|postman\.set(?:Environment|Global)Variable)\(\s*['\"`]([^'\"`]+)['\"`]"
+)
+_GET_CALL = re.compile(
+    r"(?:pm\.(?:environment|collectionVariables|globals|variables|iterationData)\.(?:get|has)"
+    r"|postman\.get(?:Environment|Global)Variable)\(\s*['\"`]([^'\"`]+)['\"`]"
+)
+_TEMPLATE_VAR = re.compile(r"\{\{([^{}$][^{}]*)\}\}")
+_MODULES = {"lodash", "moment", "uuid", "crypto-js", "tv4", "chai", "atob", "btoa"}
+_REQUIRE = re.compile(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)")
+UNSUPPORTED: dict[str, str] = {
+    r"pm\.sendRequest\s*\(": "pm.sendRequest: scripts have no network access in the sandbox (the script stops there)",
+    r"(?:postman|pm\.execution|pm)\.setNextRequest\s*\(": "setNextRequest: every request runs as its own scenario "
+                                                                "(the call is ignored)",
+    r"pm\.execution\.skipRequest\s*\(": "pm.execution.skipRequest: every request of a scenario is sent "
+                                           "(the script stops there)",
+    r"\bxml2Json\s*\(": "xml2Json: XML parsing is not provided by the sandbox (the script stops there)",
+    r"\bcheerio\b": "cheerio: HTML parsing is not provided by the sandbox (the script stops there)",
+    r"\bpm\.vault\b": "pm.vault: vault secrets are not available (the script stops there)",
+}
+Chain = list[tuple[str, str, dict]]
+
+
+def is_script_step(line: str) -> bool:
+    """True for a step line that runs a Postman script (its doc string is JavaScript, left as written)."""
+    return bool(_STEP_START.match(line))
+
+
+def script_chain(collection: dict) -> dict[int, Chain]:
+    """id(request item) -> the (level, name, node) whose scripts run around it, in Postman's
+    order: the collection, each folder from the outside in, the request itself."""
+    chains: dict[int, Chain] = {}
+    root: Chain = [("collection", str((collection.get("info") or {}).get("name") or "collection"), collection)]
+
+    def walk(items: list, above: Chain) -> None:
+        for item in items or []:
+            if not isinstance(item, dict):
+                continue
+            if "item" in item:
+                walk(item["item"], [*above, ("folder", str(item.get("name") or "folder"), item)])
+            else:
+                chains[id(item)] = [*above, ("request", str(item.get("name") or "request"), item)]
+
+    walk(collection.get("item") or [], root)
+    return chains
+
+
+def _exec_lines(node: dict, listen: str) -> list[str]:
+    lines: list[str] = []
+    for event in node.get("event", []) or []:
+        if isinstance(event, dict) and event.get("listen") == listen and not event.get("disabled"):
+            script = event.get("script") or {}
+            exec_lines = script.get("exec") or []
+            lines += exec_lines.splitlines() if isinstance(exec_lines, str) else [str(x) for x in exec_lines]
+    return lines
+
+
+def _unsupported(code: str) -> list[str]:
+    notes = [why for pattern, why in UNSUPPORTED.items() if re.search(pattern, code)]
+    notes += [f"require({name!r}): the sandbox provides {', '.join(sorted(_MODULES))} (the script stops there)"
+              for name in dict.fromkeys(_REQUIRE.findall(code)) if name not in _MODULES]
+    return notes
+
+
+def _script_translation(listen: str, request_name: str, scripts: list[tuple[str, str, str]]) -> Translation:
+    """The step that runs these scripts as written, and notes on what the sandbox cannot do."""
+    name = " ".join(request_name.split()).replace('"', "'")
+    step = (PRE_STEP if listen == "prerequest" else TEST_STEP).format(name=name)
+    doc = join_scripts(scripts)
+    result = Translation()
+    if listen == "prerequest":
+        result.given.append(f"{step}\n{doc}")
+    else:
+        result.then.append(f"{step}\n{doc}")
+    result.comments.extend(_unsupported(doc))
+    return result
+
+
+def request_scripts(item: dict, chain: Chain | tuple = ()) -> tuple[Translation, Translation]:
+    """A request's (test, pre-request) scripts, with those of the collection and folders
+    around it (`chain`, from `script_chain`; just the item's own when empty).
+
+    Each listen is translated to catalogue steps when every statement maps exactly (as
+    `translate` does); otherwise it becomes one step that runs the scripts as written."""
+    chain = list(chain) or [("request", str(item.get("name") or "request"), item)]
+    request_name = chain[-1][1]
+    out: list[Translation] = []
+    for listen in ("test", "prerequest"):
+        scripts = [(level, name, "\n".join(lines)) for level, name, node in chain
+                   if (lines := _exec_lines(node, listen)) and "\n".join(lines).strip()]
+        if not scripts:
+            out.append(Translation())
+            continue
+        exact = translate([line for _, _, code in scripts for line in code.splitlines()])
+        out.append(exact if not exact.comments else _script_translation(listen, request_name, scripts))
+    return out[0], out[1]
+
+
+def script_names(lines: list[str]) -> tuple[set[str], set[str]]:
+    """The variables the script steps among `lines` set and read (by name, where the name
+    is written as a literal), so a scenario can replay the request that sets what it reads."""
+    sets: set[str] = set()
+    reads: set[str] = set()
+    for line in lines:
+        if not is_script_step(line):
+            continue
+        sets.update(_SET_CALL.findall(line))
+        reads.update(_GET_CALL.findall(line))
+        reads.update(name.strip() for name in _TEMPLATE_VAR.findall(line))
+    return sets, reads
+
+
+_SECRET_SET = re.compile(
+    r"(?P<call>(?:pm\.(?:environment|collectionVariables|globals|variables)\.set"
+    r"|postman\.set(?:Environment|Global)Variable)\(\s*)(?P<q>['\"])(?P<name>[^'\"]+)(?P=q)\s*,\s*"
+    r"(?P<vq>['\"])(?P<value>(?:(?!(?P=vq))[^\\\n])*)(?P=vq)(?P<end>\s*\))"
+)
+
+
+def protect_secrets(line: str, is_secret: Callable[[str], bool]) -> tuple[str, dict[str, str]]:
+    """A script step whose script sets a credential to a literal (`pm.environment.set('token',
+    'abc123')`): the literal leaves the script, which reads it at run time instead
+    (`pm.variables.get("token")`, a secret variable of the run); returns the line and the
+    {name: literal} secrets taken out. Other appearances of secrets are the caller's to mask."""
+    taken: dict[str, str] = {}
+
+    def swap(m: re.Match) -> str:
+        if not m["value"] or not is_secret(m["name"]):
+            return m.group(0)
+        taken.setdefault(m["name"], m["value"])
+        return f"{m['call']}{m['q']}{m['name']}{m['q']}, pm.variables.get({json.dumps(m['name'])}){m['end']}"
+
+    if not is_script_step(line):
+        return line, taken
+    return _SECRET_SET.sub(swap, line), taken

@@ -41,6 +41,7 @@ _SECRET_NAME = re.compile(
 _VAR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _ONE_VAR = re.compile(r"^\{\{\s*([^{}$][^{}]*?)\s*\}\}$")
 _EXPORTED_PROFILE = re.compile(r"^Bearer \{\{\s*([^{}]+?)Token\s*\}\}$")  # postman_export's own convention
+_FRAMING = re.compile(r"[\w.-]*=?[\s;]*(?:[\w.-]+=[\s;]*)*")  # what is left of `a={{x}}; b={{y}}` without the vars
 _KIND_NAMES = {"bearer": "bearer", "basic": "basic", "api_key": "apikey"}
 
 
@@ -116,6 +117,10 @@ class AuthCatalogue:
             self.secret_refs.add(one.group(1))
             return "${" + one.group(1) + "}"
         self.secret_refs.update(_VAR.findall(value))
+        if _VAR.search(value) and _FRAMING.fullmatch(_VAR.sub("", value)):
+            # every credential in it is a {{var}} (`Cookie: token={{token}}`, which a script may set):
+            # the text stays, each variable by its own name
+            return _VAR.sub(lambda m: "${" + m.group(1) + "}", value)
         base = PREFIX + _slug(hint)
         candidate, n = base, 1
         while candidate in self.literal_secrets and self.literal_secrets[candidate] != value:
@@ -250,15 +255,20 @@ def _resolver(lookup: dict[str, str], missing: set[str]) -> Callable[[str], str]
     return resolve
 
 
-def postman_credentials(collection: Path, environment: Path | None = None) -> PostmanCredentials:
+def postman_credentials(collection: Path, environment: Path | None = None,
+                        globals_values: dict[str, EnvValue] | None = None,
+                        overrides: dict[str, EnvValue] | None = None) -> PostmanCredentials:
     """Resolve the names a collection's features use into SecretStr profiles and secret
-    variables: environment values first, then the collection's own variables (Postman's
-    order). A name that stays unresolved is listed in `missing`, never guessed."""
+    variables: `overrides` (`--env-var`) first, then environment values, then the
+    collection's own variables, then globals (Postman's order). A name that stays
+    unresolved is listed in `missing`, never guessed."""
     from tasks.requirements.postman import read_postman_auth
 
     catalogue, collection_values, collection_secret = read_postman_auth(collection)
-    env = load_environment(environment) if environment else {}
-    lookup = {**collection_values, **{k: v.value for k, v in env.items()}}
+    env = {**(load_environment(environment) if environment else {}), **(overrides or {})}
+    glob = globals_values or {}
+    lookup = {**{k: v.value for k, v in glob.items()}, **collection_values, **{k: v.value for k, v in env.items()}}
+    env = {**{k: v for k, v in glob.items() if k not in collection_values}, **env}
     credentials = PostmanCredentials()
     for profile, spec in catalogue.profiles.items():
         unresolved: set[str] = set()
@@ -292,14 +302,21 @@ def postman_credentials(collection: Path, environment: Path | None = None) -> Po
     return credentials
 
 
-def credentials_for(collections: list[str] | list[Path], environment: str | Path | None = None) -> PostmanCredentials:
-    """`postman_credentials` over several collections (the first to name a profile wins)."""
+def credentials_for(collections: list[str] | list[Path], environment: str | Path | None = None,
+                    globals_file: str | Path | None = None,
+                    env_vars: dict[str, str] | None = None) -> PostmanCredentials:
+    """`postman_credentials` over several collections (the first to name a profile wins),
+    with Newman's globals (`-g`) and `--env-var NAME=VALUE` overrides."""
     merged = PostmanCredentials()
     env = Path(environment) if environment else None
+    glob = load_environment(Path(globals_file)) if globals_file else {}
+    from tasks.requirements.postman_vars import env_var_values
+
+    overrides = env_var_values(env_vars)
     for path in collections:
-        merged = merged.merge(postman_credentials(Path(path), env))
-    if env is not None and not collections:
-        values = load_environment(env)
+        merged = merged.merge(postman_credentials(Path(path), env, glob, overrides))
+    if not collections and (env is not None or glob or overrides):
+        values = {**glob, **(load_environment(env) if env else {}), **overrides}
         merged.secrets = {k: SecretStr(v.value) for k, v in values.items() if v.secret}
         merged.variables = {k: v.value for k, v in values.items() if not v.secret}
     return merged

@@ -123,7 +123,9 @@ def to_scenarios(answer: LLMAnswer, requirement: Requirement) -> list[Scenario]:
     """The answer as scenarios, each tagged with its requirement by us, not by the LLM."""
     scenarios = []
     for item in answer.scenarios:
-        tags = [f"REQ-{requirement.id}"] + [t.lstrip("@") for t in item.tags if not t.lstrip("@").startswith("REQ-")]
+        from tasks.execution.results import requirement_tag
+
+        tags = [requirement_tag(requirement.id)] + [t.lstrip("@") for t in item.tags if not t.lstrip("@").startswith("REQ-")]
         scenarios.append(Scenario(name=item.name, tags=tags, steps=item.steps, examples=item.examples,
                                   requirement_id=requirement.id))
     return scenarios

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.execution.catalogue import CATALOGUE
+from tasks.pmsandbox.docstring import script_header, split_scripts
 from tasks.requirements.postman import SCENARIO_MARK
 from tasks.scenarios.validate import parse_problems
 
@@ -105,6 +106,7 @@ class _Scenario:
     query: list[tuple[str, str]] = field(default_factory=list)
     body: str | None = None
     pending_pre: list[str] = field(default_factory=list)
+    pending_name: str = ""  # the request a pre-request script step named
     comments: list[str] = field(default_factory=list)
     feature_dir: Path = Path(".")
 
@@ -132,10 +134,10 @@ def _send(args: dict[str, str], argument: dict, s: _Scenario) -> None:
     if body is None:
         body, s.body = s.body, None
     s.requests.append(_Request(
-        name="", method=args["METHOD"], path=args["path"], headers=dict(s.headers), query=list(s.query),
+        name=s.pending_name, method=args["METHOD"], path=args["path"], headers=dict(s.headers), query=list(s.query),
         body=body, prerequest=list(s.pending_pre),
     ))
-    s.query, s.pending_pre = [], []
+    s.query, s.pending_pre, s.pending_name = [], [], ""
 
 
 def _json_check(js: Callable[[str, dict[str, str]], str]) -> Handler:
@@ -176,6 +178,32 @@ def _query(args: dict[str, str], argument: dict, s: _Scenario) -> None:
     s.query += [(r[0], r[1]) for r in rows if len(r) == 2]
 
 
+def _script_lines(argument: dict) -> list[str]:
+    """A Postman-script step's doc string -> exec lines: one script as it is; several (collection,
+    folders, request) each in its own function, as Postman gives each its own scope."""
+    scripts = split_scripts((argument.get("docString") or {}).get("content", ""))
+    if len(scripts) == 1:
+        return scripts[0][2].splitlines()
+    lines: list[str] = []
+    for level, name, code in scripts:
+        lines += [script_header(level, name), "(function () {", *code.splitlines(), "})();"]
+    return lines
+
+
+def _pre_script(args: dict[str, str], argument: dict, s: _Scenario) -> None:
+    s.pending_pre += _script_lines(argument)
+    s.pending_name = args["name"]
+
+
+def _test_script(args: dict[str, str], argument: dict, s: _Scenario) -> None:
+    request = s.last()
+    if request is None:
+        s.comments.append(f'not exported (no request before it): the Postman tests of "{args["name"]}"')
+        return
+    request.tests += _script_lines(argument)
+    request.name = request.name or args["name"]
+
+
 HANDLERS: dict[str, Handler] = {
     'the variable "{name}" is "{value}"': _variable,
     'I am authenticated as "{profile}"': lambda a, _, s: s.headers.update(
@@ -213,6 +241,8 @@ HANDLERS: dict[str, Handler] = {
         lambda acc, a: f"pm.environment.set({json.dumps(a['name'])}, {acc});"),
     'I save the response header "{name}" as "{var}"': lambda a, _, s: s.check(
         "save header", f"pm.environment.set({json.dumps(a['var'])}, pm.response.headers.get({json.dumps(a['name'])}));"),
+    'the Postman pre-request script of "{name}" runs:': _pre_script,
+    'the Postman tests of "{name}" pass:': _test_script,
 }
 
 
@@ -303,7 +333,8 @@ def export_features(paths: list[Path], name: str = "qaflow scenarios", base_url:
                 folder["item"].append(item)
             else:
                 for index, request in enumerate(scenario.requests, start=1):
-                    request.name = f"{title} — {index}. {request.method} {to_postman_vars(request.path)}"
+                    # a request its Postman-script steps named keeps its name
+                    request.name = request.name or f"{title} — {index}. {request.method} {to_postman_vars(request.path)}"
                 folder["item"].append({
                     "name": title,
                     "description": f"{SCENARIO_MARK} {tags}".strip(),

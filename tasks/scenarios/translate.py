@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tasks.execution.catalogue import CATALOGUE, strip_keyword
+from tasks.execution.results import requirement_tag
+from tasks.execution.steps_auth import DEFAULT_AUTH_STEP
 from tasks.requirements.model import Check, Requirement, TestCaseRow
 from tasks.scenarios.model import Scenario, Step
 
@@ -70,9 +72,14 @@ class _Steps:
 
 
 def _given_line(line: str) -> tuple[str | None, str]:
-    """A precondition line -> (catalogue sentence or None, the original text)."""
+    """A precondition line -> (catalogue sentence or None, the original text). A sentence may
+    carry its doc string after a newline (a Postman pre-request script step)."""
     text = strip_keyword(line)
-    return (text if CATALOGUE.match(text) else None), line
+    first, newline, doc = text.partition("\n")
+    match = CATALOGUE.match(first.strip())
+    if match is None or (match.step.needs == "doc_string") != bool(newline and doc.strip()):
+        return None, line
+    return text, line
 
 
 def row_steps(row: TestCaseRow, out: _Steps, comments: list[str], sticky: dict[str, str] | None = None) -> None:
@@ -82,12 +89,15 @@ def row_steps(row: TestCaseRow, out: _Steps, comments: list[str], sticky: dict[s
     for line in row.given:
         sentence, original = _given_line(line)
         if sentence:
-            out.add("Given", sentence)
+            out.step_line("Given", sentence)
         else:
             comments.append(f"precondition (not a catalogue step, not executed): {original}")
     if row.auth and sticky.get("\0auth") != row.auth:
         out.add("Given", f'I am authenticated as "{row.auth}"')
         sticky["\0auth"] = row.auth
+    elif row.auth == "" and "\0auth" not in sticky:  # a sheet row with no Auth value: the default profile, if any
+        out.add("Given", DEFAULT_AUTH_STEP)
+        sticky["\0auth"] = ""
     for name, value in row.headers.items():
         if sticky.get(name.lower()) != value:
             out.add("Given", f'the request header "{name}" is "{value}"')
@@ -128,7 +138,7 @@ def requirement_scenario(requirement: Requirement) -> Scenario:
         row_steps(row, out, comments, sticky)
     return Scenario(
         name=requirement.title,
-        tags=[f"REQ-{requirement.id}", *requirement.tags],
+        tags=[requirement_tag(requirement.id), *requirement.tags],
         steps=out.steps,
         comments=comments,
         requirement_id=requirement.id,
@@ -164,5 +174,5 @@ def criteria_scenario(requirement: Requirement) -> Scenario | None:
         if (match.step.needs == "doc_string") != (doc is not None) or (match.step.needs == "data_table") != (table is not None):
             return None
         out.add(keyword if keyword in ("Given", "When", "Then") else (out._last or "Given"), text, doc, table)
-    return Scenario(name=requirement.title, tags=[f"REQ-{requirement.id}", *requirement.tags],
+    return Scenario(name=requirement.title, tags=[requirement_tag(requirement.id), *requirement.tags],
                     steps=out.steps, requirement_id=requirement.id)

@@ -24,14 +24,17 @@ def test_every_operation_of_the_demo_api(tmp_path: Path) -> None:
     expected = {op["operationId"] for item in document["paths"].values() for op in item.values() if "operationId" in op}
     assert set(operations) == expected
     create = operations["create_user"].rows[0]
-    assert (create.method, create.path, create.auth) == ("POST", "/users", "default")
+    # the security scheme the operation names (the demo's HTTPBearer; the 'default' profile stands in for it)
+    assert (create.method, create.path) == ("POST", "/users")
+    assert create.given == ['I am authenticated for the security scheme "HTTPBearer"']
+    assert create.headers["Accept"].startswith("application/json")
     assert 201 in create.expected_status and create.then == ['the response should conform to the OpenAPI operation "create_user"']
     schema = {**document, "$ref": "#/components/schemas/UserIn"}
     jsonschema.validate(create.body, schema)  # the generated body is valid, email pattern included
     order = operations["create_order"].rows[0]
     jsonschema.validate(order.body, {**document, "$ref": "#/components/schemas/OrderIn"})
     assert operations["get_order"].rows[0].path.startswith("/orders/") and "{" not in operations["get_order"].rows[0].path
-    assert operations["health"].rows[0].auth is None  # no security on the operation
+    assert operations["health"].rows[0].given == []  # no security on the operation
     assert all("smoke" in r.tags and r.kind == "openapi" for r in result.requirements)
 
 
@@ -62,4 +65,5 @@ def test_examples_from_schemas() -> None:
     schema = {"type": "object", "required": ["id", "kind", "when"], "properties": {
         "id": {"$ref": "#/components/schemas/Id"}, "kind": {"enum": ["a", "b"]},
         "when": {"type": "string", "format": "date-time"}, "optional": {"type": "string"}}}
-    assert example_for(doc, schema) == {"id": 5, "kind": "a", "when": "2026-01-01T00:00:00Z"}
+    # every property, not only the required ones
+    assert example_for(doc, schema) == {"id": 5, "kind": "a", "when": "2026-01-01T00:00:00Z", "optional": "example"}

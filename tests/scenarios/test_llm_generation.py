@@ -46,7 +46,7 @@ def test_a_valid_answer_becomes_a_validated_feature() -> None:
         request = llm.requests[0]
     assert draft.ungenerated == [] and draft.scenarios == 2 and draft.llm_calls == 1
     assert validate_text(draft.text) == []
-    assert "@REQ-REQ-9 @smoke" in draft.text and "Scenario Outline: Refuse <case>" in draft.text
+    assert "@REQ-9 @smoke" in draft.text and "Scenario Outline: Refuse <case>" in draft.text
     assert "Examples: bad users" in draft.text
     system, user = request["messages"][0]["content"], request["messages"][1]["content"]
     assert CATALOGUE.prompt_text() in system

@@ -50,7 +50,8 @@ def scenarios_of(paths: list[str]) -> dict[tuple[str, str], list[tuple]]:
                 argument = step.get("argument") or {}
                 doc = argument.get("docString", {}).get("content")
                 table = [[c["value"] for c in r["cells"]] for r in argument.get("dataTable", {}).get("rows", [])]
-                steps.append((step["text"], json.loads(doc) if doc else None, table))
+                # a Postman-script step's doc string is JavaScript, compared as text
+                steps.append((step["text"], json.loads(doc) if doc and not doc.startswith("//") else doc, table))
             found[(feature, pickle["name"], tuple(t["name"] for t in pickle["tags"]))] = steps
     return found
 
@@ -58,7 +59,8 @@ def scenarios_of(paths: list[str]) -> dict[tuple[str, str], list[tuple]]:
 def test_import_execute_export_import(tmp_path: Path, demo_api: TargetAPI) -> None:
     imported = read_postman(EXAMPLE)
     first = generate_features(imported.requirements, tmp_path / "first")
-    assert first.ungenerated == [] and len(first.untranslated_lines) == 2
+    # only postman.setNextRequest: console.log runs, in the sandbox, with the rest of its script (issue 13)
+    assert first.ungenerated == [] and len(first.untranslated_lines) == 1
     # the collection's bearer token is named in the features and supplied from the collection at run time
     assert not any("demo-token" in Path(f.path).read_text() for f in first.files)
     target = postman_credentials(EXAMPLE).apply(demo_api)
@@ -75,7 +77,7 @@ def test_import_execute_export_import(tmp_path: Path, demo_api: TargetAPI) -> No
     assert create["request"]["method"] == "POST" and create["request"]["url"]["raw"] == "{{baseUrl}}/users"
     assert "{{$guid}}" in create["request"]["body"]["raw"]
     tests = create["event"][-1]["script"]["exec"]
-    assert 'pm.test("status is 201", function () { pm.response.to.have.status(201); });' in tests
+    assert 'pm.test("Status code is 201", function () {' in tests  # its script, exported as it was written
     assert 'pm.environment.set("userId", json.id);' in tests
     get_user = next(i for i in users if i["name"] == "Get user")
     assert "qaflow:scenario" in get_user["description"] and len(get_user["item"]) == 2  # replayed POST + GET
@@ -84,7 +86,7 @@ def test_import_execute_export_import(tmp_path: Path, demo_api: TargetAPI) -> No
     path = tmp_path / "round-trip.postman_collection.json"
     path.write_text(json.dumps(collection))
     again = read_requirements(path)
-    assert again.errors == [] and again.untranslated == 0
+    assert again.errors == [] and again.untranslated == 1  # postman.setNextRequest: its script went along whole
     second = generate_features(again.requirements, tmp_path / "second")
     assert scenarios_of([f.path for f in second.files]) == scenarios_of([f.path for f in first.files])
     assert execute_features([Path(f.path) for f in second.files], target).ok

@@ -198,7 +198,7 @@ def test_imported_features_name_credentials_and_never_hold_them(tmp_path: Path, 
     assert result.exit_code == 1, result.output  # the echo scenario fails on purpose
     for secret in SECRETS:
         assert secret not in result.output
-    cucumber = json.loads((reports / "cucumber.json").read_text())
+    cucumber = json.loads((reports / "reports" / "cucumber.json").read_text())  # bdd run's layout
     statuses = {e["name"]: ("passed" if all(s["result"]["status"] == "passed" for s in e["steps"]) else "failed")
                 for feature in cucumber for e in feature["elements"]}
     _expected_outcome(statuses)
