@@ -71,6 +71,10 @@ class MockdataSummary(BaseModel):
     llm: str
     llm_usage: dict[str, int] = Field(default_factory=dict, description="LLMUsage numbers of this run's mapping.")
     fallbacks: dict[str, str] = Field(default_factory=dict, description="table.column -> why it kept its fallback")
+    learned: dict[str, str] = Field(default_factory=dict,
+                                    description="table.column -> what was learned from a sample (issue 18)")
+    columns: dict[str, str] = Field(default_factory=dict,
+                                    description="table.column -> the generator it got and why (as in mapping.yaml)")
     warnings: list[str] = Field(default_factory=list)
     load: LoadSummary | None = Field(default=None, description="The load into a database, when asked for.")
 
@@ -160,6 +164,8 @@ def mockdata_pipeline(
     address: str | None = None,
     workers: int | None = None,
     load: str | None = None,
+    null_rate: float | None = None,
+    schema_dirs: list[str] | None = None,
 ) -> MockdataSummary:
     """Generate `rows` rows per table (or a {table: rows} dict) of `schema` into `out_dir`.
 
@@ -185,6 +191,8 @@ def mockdata_pipeline(
         load: Then load the rows into PostgreSQL: the name of a Database block (or a postgresql:// URL
             without a password). Missing tables are created from the schema and the schema's tables are
             emptied first (a reseed).
+        null_rate: Share of NULLs in nullable columns the schema gives no rate for (default 0.05; 0 for none).
+        schema_dirs: Folders of schema files a JSON Schema's `$ref`s may point into (besides its own folder).
     """
     started = time.perf_counter()
     if runner not in ("local", "dask"):
@@ -193,8 +201,10 @@ def mockdata_pipeline(
     out = check_arguments(rows, out_dir, fmt, locale, shards)
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     endpoint = llm if isinstance(llm, LLMEndpoint) else LLMEndpoint.resolve(llm or "default")
-    spec = read_schema(resolved(schema))  # errors name the file as an absolute path
-    plan = map_columns(spec, rows, locale, endpoint)
+    spec = read_schema(resolved(schema), None, schema_dirs)  # errors name the file as an absolute path
+    if null_rate is not None and not 0.0 <= float(null_rate) <= 1.0:
+        raise BadInput(f"null_rate must be between 0 and 1, got {null_rate}")
+    plan = map_columns(spec, rows, locale, endpoint, null_rate)
     logger.info("mapping: %s", ", ".join(f"{k} {v}" for k, v in plan.summary.model_dump().items()
                                          if isinstance(v, int) and k != "llm_calls"))
     folders = table_folders(t.name for t in plan.tables)
@@ -237,6 +247,10 @@ def mockdata_pipeline(
             done.append(f"unique: {', '.join(check.unique_checked)}")
         if check.foreign_keys_checked:
             done.append(f"FK: {', '.join(check.foreign_keys_checked)}")
+        if check.not_null_checked:
+            done.append(f"NOT NULL: {len(check.not_null_checked)} column(s)")
+        if check.ranges_checked:
+            done.append(f"in type range: {', '.join(check.ranges_checked)}")
         done += check.skipped
         tables.append(TableSummary(
             name=table.name, rows=table.rows, columns=len(table.columns), folder=folders[table.name],
@@ -253,6 +267,9 @@ def mockdata_pipeline(
         tables=tables, generators_dir=str(out / GENERATORS_DIR), mapping=plan.columns_by_how(),
         llm=plan.summary.llm_note, llm_usage=plan.summary.llm_usage,
         fallbacks={f"{t.name}.{c.name}": c.reason for t in plan.tables for c in t.columns if c.how == "fallback"},
+        learned={f"{t.name}.{c.name}": c.reason.removeprefix("learned from the sample: ") for t in plan.tables
+                 for c in t.columns if c.reason.startswith("learned from the sample")},
+        columns={f"{t.name}.{c.name}": f"{c.generator} ({c.how}: {c.reason})" for t in plan.tables for c in t.columns},
         warnings=[*plan.warnings, *renamed],
     )
     create_table_artifact(

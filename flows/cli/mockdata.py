@@ -59,6 +59,11 @@ def generate(
     workers: int | None = typer.Option(None, help="Workers of the Dask LocalCluster (default 2)."),
     load: str | None = typer.Option(None, "--load", help="Then load into PostgreSQL: a postgresql:// URL or a "
                                     "Database block's name (missing tables created, the schema's tables emptied)."),
+    null_rate: float | None = typer.Option(None, "--null-rate", min=0.0, max=1.0,
+                                           help="NULLs in nullable columns the schema gives no rate for "
+                                           "(default 0.05; 0 turns them off)."),
+    schema_dirs: list[Path] = typer.Option([], "--schema-dir", help="Folder of schema files that $refs point "
+                                           "into (repeatable; the schema's own folder is always searched)."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Generate rows for every table of SCHEMA into OUT (and load them into a database with --load)."""
@@ -70,6 +75,10 @@ def generate(
             raise common.UserError(f"--mode must be thread or process, got {mode!r}")
         if runner not in ("local", "dask"):
             raise common.UserError(f"--runner must be local or dask, got {runner!r}")
+        from tasks.schema import read_schema_file
+
+        # bad schemas fail here, before Prefect starts (named by their absolute path)
+        spec = _read_checked(read_schema_file, Path(schema).expanduser().resolve(), schema_dirs, as_json)
         from flows.prefect_api import cli_flow_runs, start_api
 
         start_api()  # the API server starts while the pipeline's libraries import
@@ -82,10 +91,6 @@ def generate(
             TimeElapsedColumn,
         )
 
-        from tasks.schema import read_schema_file
-
-        # bad schemas fail here, before Prefect starts (named by their absolute path)
-        spec = read_schema_file(Path(schema).expanduser().resolve())
         counts: int | dict[str, int] = rows
         if isinstance(overrides, dict):
             unknown = set(overrides) - {t.name for t in spec.tables}
@@ -110,10 +115,25 @@ def generate(
                     str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
                     llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,
                     runner=runner, address=address, workers=workers, load=_password_to_env(load),
+                    null_rate=null_rate, schema_dirs=[str(d.expanduser().resolve()) for d in schema_dirs] or None,
                 )
         finally:
             remove_listener(advance)
         common.emit(summary, as_json, _render_summary)
+
+
+def _read_checked(read, schema: Path, schema_dirs: list[Path], as_json: bool):
+    """Read the schema before anything runs; with --json a SchemaError is also printed as JSON on stdout
+    ({"error": {"message", "reason", "file", "line", "column", "pointer"}}), then fails as one line."""
+    from tasks.schema import SchemaError
+
+    try:
+        return read(schema, schema_dirs=[d.expanduser().resolve() for d in schema_dirs])
+    except SchemaError as exc:
+        if as_json:
+            common.emit({"error": {"message": str(exc), "reason": exc.reason, "file": exc.file, "line": exc.line,
+                                   "column": exc.column, "pointer": exc.pointer}}, True)
+        raise common.UserError(str(exc)) from None
 
 
 def _password_to_env(load: str | None) -> str | None:
@@ -131,19 +151,45 @@ def _password_to_env(load: str | None) -> str | None:
     return db.describe() + (f"?sslmode={db.sslmode}" if "sslmode=" in load else "")
 
 
+# Above this many tables the summary lists tables in columns, not one wrapped row each
+# (a 70-table schema stays within a screen); `--json` has every table's checks.
+COMPACT_ABOVE = 12
+LIST_AT_MOST = 24  # table names listed in the compact summary; the rest are counted
+
+
+def _render_compact(con, title: str, tables: list) -> None:
+    from rich.columns import Columns
+    from rich.markup import escape
+
+    con.print(title, highlight=False)
+    shown = tables if len(tables) <= LIST_AT_MOST else tables[:LIST_AT_MOST - 4]
+    cells = [f"{escape(t.name)} [dim]{t.rows:,}[/]" for t in shown]
+    if len(shown) < len(tables):
+        cells.append(f"[dim]... and {len(tables) - len(shown)} more[/]")
+    con.print(Columns(cells, padding=(0, 3)))
+    files = sum(len(t.files) for t in tables)
+    megabytes = sum(t.bytes for t in tables) / 2**20
+    con.print(f"{len(tables)} tables, {files} files, {megabytes:,.1f} MB; every table passed its checks "
+              "(row counts, unique keys, foreign keys; each table's with --json)", highlight=False)
+
+
 def _render_summary(summary) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     con = common.console()
-    table = Table(title=f"{summary.rows:,} rows in {summary.seconds:.2f} s "
-                        f"({summary.rows_per_s:,.0f} rows/s generating), seed {summary.seed}")
-    for name in ("table", "rows", "files", "MB", "rows/s", "checks"):
-        table.add_column(name, justify="right" if name in ("rows", "files", "MB", "rows/s") else "left")
-    for t in summary.tables:
-        table.add_row(escape(t.name), f"{t.rows:,}", str(len(t.files)), f"{t.bytes / 2**20:.1f}",
-                      f"{t.rows_per_s:,.0f}", escape(t.checks))
-    con.print(table)
+    title = (f"{summary.rows:,} rows in {summary.seconds:.2f} s ({summary.rows_per_s:,.0f} rows/s generating), "
+             f"seed {summary.seed}")
+    if len(summary.tables) > COMPACT_ABOVE:
+        _render_compact(con, title, summary.tables)
+    else:
+        table = Table(title=title)
+        for name in ("table", "rows", "files", "MB", "rows/s", "checks"):
+            table.add_column(name, justify="right" if name in ("rows", "files", "MB", "rows/s") else "left")
+        for t in summary.tables:
+            table.add_row(escape(t.name), f"{t.rows:,}", str(len(t.files)), f"{t.bytes / 2**20:.1f}",
+                          f"{t.rows_per_s:,.0f}", escape(t.checks))
+        con.print(table)
     con.print("mapping: " + ", ".join(f"{how} {len(cols)}" for how, cols in summary.mapping.items()),
               highlight=False)
     con.print(f"LLM: {summary.llm}", highlight=False)
@@ -212,6 +258,11 @@ def codegen(
     table: str | None = typer.Option(None, help="Only this table."),
     locale: str = typer.Option("en_US", help="Faker locale of the value pools."),
     llm_block: str | None = typer.Option(None, "--llm", help="Name of a saved LLM endpoint block."),
+    null_rate: float | None = typer.Option(None, "--null-rate", min=0.0, max=1.0,
+                                           help="NULLs in nullable columns the schema gives no rate for "
+                                           "(default 0.05; 0 turns them off)."),
+    schema_dirs: list[Path] = typer.Option([], "--schema-dir", help="Folder of schema files that $refs point "
+                                           "into (repeatable; the schema's own folder is always searched)."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Render standalone generator modules for SCHEMA, and mapping.yaml beside them."""
@@ -220,14 +271,13 @@ def codegen(
         if rows <= 0:
             raise common.UserError(f"--rows must be positive, got {rows}")
         from tasks.codegen.mapping import map_schema
-        from tasks.codegen.render import mapping_spec, render_table, write_text
+        from tasks.codegen.render import mapping_text, render_table, write_text
         from tasks.rows.paths import module_file, table_folders
         from tasks.schema import read_schema_file
-        from tasks.schema.yamlspec import dump_yaml_spec
         from tasks.settings import state_dir
 
-        spec = read_schema_file(schema)
-        plan = map_schema(spec, rows, locale, _endpoint(llm_block))
+        spec = _read_checked(read_schema_file, schema, schema_dirs, as_json)
+        plan = map_schema(spec, rows, locale, _endpoint(llm_block), null_rate=null_rate)
         tables = [t for t in plan.tables if table in (None, t.name)]
         if not tables:
             raise common.UserError(f"{schema}: no table {table!r}; tables: {', '.join(t.name for t in plan.tables)}")
@@ -242,7 +292,7 @@ def codegen(
             rendered[t.name] = (target, render_table(t, source=str(schema), locale=locale,
                                                      pool_cache=str(state_dir("pools")), module_name=target.name))
         written = {name: str(write_text(target, code, root=folder)) for name, (target, code) in rendered.items()}
-        mapping = write_text(folder / "mapping.yaml", dump_yaml_spec(mapping_spec(spec, plan)), root=folder)
+        mapping = write_text(folder / "mapping.yaml", mapping_text(spec, plan), root=folder)
         result = {"modules": written, "mapping": str(mapping), "mapped": plan.columns_by_how(),
                   "llm": plan.summary.llm_note, "llm_usage": plan.summary.llm_usage, "warnings": plan.warnings}
         common.emit(result, as_json, _render_codegen)

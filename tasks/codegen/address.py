@@ -72,3 +72,26 @@ def gen_latitude(b, p):
 def gen_longitude(b, p):
     """Longitude in degrees, 6 decimals."""
     return num_array(np.round(b.rng.uniform(float(p["min"]), float(p["max"]), b.n), 6), "float64")
+
+
+def secondary_formats(locale):
+    """Second address lines (flat, suite, floor) of a locale, as qaflow patterns."""
+    tables = {
+        "en": ["Apt. ###", "Apt. ###", "Suite ###", "Unit ##", "Floor ##", "Apt. #?"],
+        "ko": ["###호", "####호", "#층", "###동 ####호", "##동 ###호"],
+        "de": ["Wohnung ##", "#. OG", "Hinterhaus", "App. ###"],
+        "ja": ["###号室", "####号室", "#階"],
+        "fr": ["Appartement ###", "Bâtiment ?", "Étage #"],
+    }
+    return tables.get(str(locale or "en").split("_")[0].lower()) or tables["en"]
+
+
+@generator("address.secondary", output="string", params={"max_length": None}, helpers=(secondary_formats,))
+def gen_secondary(b, p):
+    """Second address line (Apt. 402, Suite 12 / 1203호) in the locale's style."""
+    out = pick_formats(b.rng, b.n, secondary_formats(b.pools.locale))
+    if p.get("max_length"):
+        import pyarrow.compute as pc
+
+        out = pc.utf8_slice_codeunits(out, 0, int(p["max_length"]))
+    return out

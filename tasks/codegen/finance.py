@@ -10,6 +10,7 @@ from tasks.codegen.kernel import (
     DIGITS,
     decimal_array,
     fixed_strings,
+    float_exact,
     pattern_fill,
     str_array,
     take,
@@ -93,6 +94,7 @@ def gen_price(b, p):
         charm = b.rng.random(b.n) < 0.6
         cents[charm] = np.maximum((cents[charm] // 100) * 100 + 99, int(float(p["min"]) * 100))
         cents = np.minimum(cents, int(float(p["max"]) * 100))
+    cents = float_exact(cents, scale, np.ceil(float(p["min"]) * 10**scale), np.floor(float(p["max"]) * 10**scale))
     return decimal_array(cents, int(p.get("precision") or 12), scale)
 
 

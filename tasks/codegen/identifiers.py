@@ -94,27 +94,67 @@ def fk_output(p):
     return get(p["target"]).arrow_type(p.get("target_params") or {})
 
 
-@generator("id.key_part", output="int64", fits=("integer",), params={"min": 1, "max": None, "composite": None})
+def key_part_output(p):
+    return {"day": "date32", "second": "timestamp[us]"}.get(p.get("unit") or "int", "int64")
+
+
+@generator("id.key_part", output=key_part_output, fits=("integer", "date", "datetime"),
+           params={"min": 1, "max": None, "composite": None, "unit": "int"})
 def gen_key_part(b, p):
-    """An integer column of a composite primary key (a line number): no two rows share the whole key."""
+    """A column of a composite key (a line number, a date, a timestamp): no two rows share the whole key.
+
+    `min` and `max` count in `unit`: integers, days since 1970 (dates) or seconds since 1970 (timestamps).
+    """
     if not p.get("composite"):
-        raise ValueError(f"column {b.column}: id.key_part belongs to a composite primary key (set by the mapping)")
-    return num_array(key_digit(b, p["composite"]).astype(np.int64) + int(p["min"]), "int64")
+        raise ValueError(f"column {b.column}: id.key_part belongs to a composite key (set by the mapping)")
+    values = key_digit(b, p["composite"]).astype(np.int64) + int(p["min"])
+    unit = p.get("unit") or "int"
+    if unit == "second":
+        return num_array(values * 1_000_000, "timestamp[us]")
+    return num_array(values, "date32" if unit == "day" else "int64")
+
+
+def unique_datetime_output(p):
+    return "date32" if p.get("unit") == "day" else "timestamp[us]"
+
+
+@generator("id.unique_datetime", output=unique_datetime_output, fits=("date", "datetime"),
+           params={"min": "2020-01-01T00:00:00", "max": "2026-01-01T00:00:00", "unit": "second"},
+           unique="native", keyed=True)
+def gen_unique_datetime(b, p):
+    """Distinct dates or whole-second timestamps scattered over [min, max] (a keyed permutation of the row)."""
+    day = p.get("unit") == "day"
+    lo = int(np.datetime64(str(p["min"]).replace("Z", "")[: 10 if day else 19], "D" if day else "s").astype(np.int64))
+    hi = int(np.datetime64(str(p["max"]).replace("Z", "")[: 10 if day else 19], "D" if day else "s").astype(np.int64))
+    span = hi - lo + 1
+    if len(b.rows) and int(b.rows.max()) >= span:
+        raise ValueError(f"column {b.column}: {int(b.rows.max()) + 1} rows do not fit distinct "
+                         f"{'dates' if day else 'timestamps'} between {p['min']} and {p['max']}")
+    values = permute(b.rows, span, b.key).astype(np.int64) + lo
+    return num_array(values, "date32") if day else num_array(values * 1_000_000, "timestamp[us]")
 
 
 @generator("id.foreign_key", output=fk_output, fits=("integer", "string", "uuid"),
            params={"table": None, "column": None, "rows": 1, "target": "id.sequence",
-                   "target_params": {}, "skew": 0.0, "composite": None})
+                   "target_params": {}, "skew": 0.0, "composite": None, "unique": False},
+           unique="native", keyed=True)
 def gen_foreign_key(b, p):
     """A key of an existing parent row: draws a parent row number, re-derives that row's key.
 
-    With skew > 0 some parents get many children (a power law over parent rows).
+    With skew > 0 some parents get many children (a power law over parent rows). With
+    `unique` (a primary key or UNIQUE column that is also a foreign key: a 1:1 relation)
+    each row gets its own parent row, a keyed permutation of the row number.
     """
     rows = int(p["rows"])
     if rows <= 0:
         raise ValueError(f"column {b.column}: parent table {p['table']} has no rows")
     if p.get("composite"):  # a member of the table's composite primary key
         picked = key_digit(b, p["composite"]).astype(np.int64)
+    elif p.get("unique"):
+        if len(b.rows) and int(b.rows.max()) >= rows:
+            raise ValueError(f"column {b.column}: a 1:1 key into {p['table']} ({rows:,} rows) cannot give "
+                             f"{int(b.rows.max()) + 1:,} rows distinct parents")
+        picked = permute(b.rows, rows, b.key).astype(np.int64)
     elif float(p.get("skew") or 0) > 0:
         picked = np.minimum((rows * b.rng.random(b.n) ** (1 + float(p["skew"]))).astype(np.int64), rows - 1)
     else:

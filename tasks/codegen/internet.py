@@ -106,3 +106,15 @@ def gen_http_status(b, p):
     codes = np.array([200, 200, 200, 200, 200, 200, 201, 204, 301, 304, 400, 401, 403, 404, 500, 503])
     return num_array(codes[b.rng.integers(0, len(codes), b.n)], "int64")
 
+
+
+@generator("internet.password_hash", output="string", params={"length": None, "cost": 12})
+def gen_password_hash(b, p):
+    """Password hash, never a password: bcrypt ($2b$12$...) or, with `length` (a column too short
+    for bcrypt's 60 characters), a hex digest of that length (sha1: 40)."""
+    if p.get("length") and int(p["length"]) < 60:
+        return fixed_strings(HEX[b.rng.integers(0, 16, (b.n, int(p["length"])))])
+    alphabet = np.frombuffer(b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)
+    head = f"$2b${int(p.get('cost') or 12):02d}$"
+    body = fixed_strings(alphabet[b.rng.integers(0, len(alphabet), (b.n, 53))])
+    return join([constant(head, b.n), body])

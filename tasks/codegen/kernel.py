@@ -8,6 +8,7 @@ from numpy buffers directly: `pa.array(...)`, `pa.scalar(...)` and
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 
@@ -27,6 +28,7 @@ _FIXED_TYPES = {
     "bool": pa.bool_(),
     "date32": pa.date32(),
     "timestamp[us]": pa.timestamp("us"),
+    "timestamp[us, tz=UTC]": pa.timestamp("us", tz="UTC"),
     "time64[us]": pa.time64("us"),
     "uuid": pa.uuid(),
     "binary": pa.binary(),
@@ -35,13 +37,39 @@ _DECIMAL = re.compile(r"decimal128\((\d+),\s*(\d+)\)")
 
 
 def arrow_type(name: str) -> pa.DataType:
-    """The Arrow type for a short type name (`int64`, `decimal128(10,2)`, `uuid`, ...)."""
+    """The Arrow type for a short type name (`int64`, `decimal128(10,2)`, `uuid`, ...).
+
+    Nested types (JSON Schema objects and arrays) are written as JSON: see nested_arrow.
+    """
     if name in _FIXED_TYPES:
         return _FIXED_TYPES[name]
+    if name[:1] in ("{", "["):
+        return nested_arrow(json.loads(name))
     match = _DECIMAL.fullmatch(name)
     if match:
         return pa.decimal128(int(match.group(1)), int(match.group(2)))
     raise ValueError(f"unknown arrow type {name!r}")
+
+
+# Field metadata of nested members: a NULL "omit" member is left out of JSON output (an optional
+# property); the members of a "variant" struct are oneOf/anyOf branches, exactly one set per row.
+FIELD_FLAGS = {"omit": {"qaflow.omit": "1"}, "variant": {"qaflow.variant": "1"}}
+
+
+def nested_arrow(shape) -> pa.DataType:
+    """The Arrow type of a nested shape: a short name, {"list": shape} or {"struct": [[name, shape, flag]]}."""
+    if isinstance(shape, str):
+        return arrow_type(shape)
+    if "list" in shape:
+        return pa.list_(pa.field("item", nested_arrow(shape["list"])))
+    return pa.struct([pa.field(name, nested_arrow(sub), nullable=True, metadata=FIELD_FLAGS.get(flag))
+                      for name, sub, flag in shape["struct"]])
+
+
+def column_field(col: dict) -> pa.Field:
+    """A table column's Arrow field (flagged "omit" when a NULL means the property is absent)."""
+    return pa.field(col["name"], arrow_type(col["type"]), nullable=col.get("nullable", True),
+                    metadata=FIELD_FLAGS["omit"] if col.get("omit_null") else None)
 
 
 # ---------------------------------------------------------------- numpy -> Arrow
@@ -62,7 +90,7 @@ def num_array(values: np.ndarray, type_name: str = "int64") -> pa.Array:
     arrow = arrow_type(type_name)
     dtype = {
         "int64": np.int64, "int32": np.int32, "float64": np.float64, "date32": np.int32,
-        "timestamp[us]": np.int64, "time64[us]": np.int64,
+        "timestamp[us]": np.int64, "timestamp[us, tz=UTC]": np.int64, "time64[us]": np.int64,
     }[type_name]
     data = np.ascontiguousarray(values, dtype=dtype)
     return pa.Array.from_buffers(arrow, len(data), [None, pa.py_buffer(data)])
@@ -81,6 +109,38 @@ def decimal_array(unscaled: np.ndarray, precision: int, scale: int) -> pa.Array:
     words[:, 0] = lo
     words[:, 1] = np.where(lo < 0, -1, 0)
     return pa.Array.from_buffers(pa.decimal128(precision, scale), len(lo), [None, pa.py_buffer(words)])
+
+
+def float_exact(unscaled: np.ndarray, scale: int, low: float | None = None, high: float | None = None) -> np.ndarray:
+    """Unscaled decimals nudged (a unit or a few) so that each value, read as a float, divides by
+    10**-scale to a whole number in floating point too.
+
+    JSON readers parse decimals as floats and JSON Schema validators check
+    `multipleOf: 0.01` by float division, which fails for ~15% of cent values
+    (145200.83 / 0.01 = 14520082.999999998). `low`/`high` (unscaled) bound the nudges.
+    """
+    out = np.array(unscaled, dtype=np.int64)
+    if scale <= 0 or not len(out):
+        return out
+    unit, step = 10.0**scale, 10.0**-scale
+
+    def exact(values):
+        quotient = (values / unit) / step
+        return quotient == np.round(quotient)
+
+    todo = np.flatnonzero(~exact(out))
+    for delta in (1, -1, 2, -2, 3, -3, 4, -4, 5, -5):
+        if not len(todo):
+            break
+        candidate = out[todo] + delta
+        fits = exact(candidate)
+        if low is not None:
+            fits &= candidate >= low
+        if high is not None:
+            fits &= candidate <= high
+        out[todo[fits]] = candidate[fits]
+        todo = todo[~fits]
+    return out
 
 
 def uuid_array(hi: np.ndarray, lo: np.ndarray) -> pa.Array:
@@ -119,13 +179,16 @@ def numpy_of(array: pa.Array) -> np.ndarray:
     """A numpy view of a fixed-width Arrow array without nulls (no pandas import)."""
     dtype = {
         pa.int64(): np.int64, pa.int32(): np.int32, pa.float64(): np.float64,
-        pa.date32(): np.int32, pa.timestamp("us"): np.int64, pa.time64("us"): np.int64,
+        pa.date32(): np.int32, pa.timestamp("us"): np.int64, pa.timestamp("us", tz="UTC"): np.int64,
+        pa.time64("us"): np.int64,
     }[array.type]
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=array.offset + len(array))[array.offset:]
 
 
 def with_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
     """The same values with a validity bitmap (False = NULL); the array must have no nulls yet."""
+    if pa.types.is_struct(array.type) or pa.types.is_list(array.type):
+        return nested_nulls(array, valid)
     if array.offset:
         array = pa.concat_arrays([array])
     bits = pa.py_buffer(np.packbits(np.asarray(valid, dtype=bool), bitorder="little"))
@@ -133,6 +196,26 @@ def with_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
         storage = with_nulls(array.storage, valid)
         return pa.ExtensionArray.from_storage(array.type, storage)
     return pa.Array.from_buffers(array.type, len(array), [bits, *array.buffers()[1:]])
+
+
+def validity(array: pa.Array) -> np.ndarray:
+    """Each row's validity (True = not NULL) as a numpy bool array, from the bitmap."""
+    if not array.null_count:
+        return np.ones(len(array), dtype=bool)
+    bits = np.frombuffer(array.buffers()[0], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little")[array.offset:array.offset + len(array)].astype(bool)
+
+
+def nested_nulls(array: pa.Array, valid: np.ndarray) -> pa.Array:
+    """A struct or list array with rows where `valid` is False (or already NULL) set to NULL."""
+    valid = np.asarray(valid, dtype=bool)
+    if array.null_count:
+        valid = valid & validity(array)
+    mask = bool_array(~valid)
+    if pa.types.is_struct(array.type):
+        return pa.StructArray.from_arrays([array.field(i) for i in range(array.type.num_fields)],
+                                          fields=list(array.type), mask=mask)
+    return pa.ListArray.from_arrays(array.offsets, array.values, type=array.type, mask=mask)
 
 
 def take(pool: pa.Array, index: np.ndarray) -> pa.Array:
@@ -446,38 +529,48 @@ def key_digit(b: Batch, layout: dict) -> np.ndarray:
     size = 1
     for radix in radices:
         size *= radix
-    x = permute(rows, min(size, 1 << 62), column_key(b.seed, b.table, "(primary key)"))
+    x = permute(rows, min(size, 1 << 62), column_key(b.seed, b.table, layout.get("group") or "(primary key)"))
     for radix in reversed(radices[pos + 1:]):
         x = x // U64(radix)
     return x % U64(radices[pos])
 
 
 def fit_composite_key(table: str, columns: list[dict], total: int) -> list[dict]:
-    """The composite key's layout for `total` rows and the parents' current sizes.
+    """The layouts of the table's composite keys for `total` rows and the parents' current sizes.
 
-    The mapping sized it for its row counts; a module run with other counts
-    (--rows, parent_rows) recomputes it here so the key stays unique.
+    The mapping sized them for its row counts; a module run with other counts
+    (--rows, parent_rows) recomputes them here so each key stays unique. A table may
+    have several composite keys (its primary key and UNIQUE groups), told apart by
+    their layout's "group".
     """
-    members = sorted((c for c in columns if (c.get("params") or {}).get("composite")),
-                     key=lambda c: c["params"]["composite"]["pos"])
-    if len(members) < 2:
-        return columns
-    radices = [int(c["params"]["rows"]) if c["generator"] == "id.foreign_key"
-               else int(c["params"]["max"]) - int(c["params"]["min"]) + 1 for c in members]
-    per = 0
-    if members[-1]["generator"] != "id.foreign_key":
-        others = 1
-        for radix in radices[:-1]:
-            others *= radix
-        per = -(-total // others)
-    capacity = 1
-    for radix in radices:
-        capacity *= radix
-    if total > capacity or per > radices[-1]:
-        names = ", ".join(c["name"] for c in members)
-        raise ValueError(f"{table} ({names}): {total:,} rows need more distinct primary keys than "
-                         f"{' x '.join(f'{r:,}' for r in radices)}")
-    layouts = {c["name"]: {"radices": radices, "pos": pos, "per": per} for pos, c in enumerate(members)}
+    groups: dict[str, list[dict]] = {}
+    for c in columns:
+        layout = (c.get("params") or {}).get("composite")
+        if layout:
+            groups.setdefault(layout.get("group") or "(primary key)", []).append(c)
+    layouts: dict[str, dict] = {}
+    for group, members in groups.items():
+        members = sorted(members, key=lambda c: c["params"]["composite"]["pos"])
+        if len(members) < 2:
+            continue
+        radices = [int(c["params"]["rows"]) if c["generator"] == "id.foreign_key"
+                   else int(c["params"]["max"]) - int(c["params"]["min"]) + 1 for c in members]
+        per = 0
+        last = members[-1]
+        if last["generator"] != "id.foreign_key" and (last["params"].get("unit") or "int") == "int":
+            others = 1
+            for radix in radices[:-1]:
+                others *= radix
+            per = -(-total // others)
+        capacity = 1
+        for radix in radices:
+            capacity *= radix
+        if total > capacity or per > radices[-1]:
+            names = ", ".join(c["name"] for c in members)
+            raise ValueError(f"{table} ({names}): {total:,} rows need more distinct keys than "
+                             f"{' x '.join(f'{r:,}' for r in radices)}")
+        for pos, c in enumerate(members):
+            layouts[c["name"]] = {"radices": radices, "pos": pos, "per": per, "group": group}
     return [dict(c, params=dict(c["params"], composite=layouts[c["name"]])) if c["name"] in layouts else c
             for c in columns]
 
@@ -507,8 +600,7 @@ def generate_table(*, table: str, columns: list[dict], order: list[int], n_rows:
     keys = [column_key(seed, table, c["name"]) for c in columns]
     salts = [zlib.crc32(c["name"].encode()) for c in columns]
     types = [arrow_type(c["type"]) for c in columns]
-    schema = pa.schema([pa.field(c["name"], t, nullable=c.get("nullable", True))
-                        for c, t in zip(columns, types, strict=True)])
+    schema = pa.schema([column_field(c) for c in columns])
     for batch_no in range(start_row // batch_size, -(-end // batch_size)):
         first = batch_no * batch_size
         size = min(batch_size, total - first)

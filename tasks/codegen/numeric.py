@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import bool_array, decimal_array, num_array
+from tasks.codegen.kernel import bool_array, decimal_array, float_exact, num_array
 from tasks.codegen.registry import generator
 
 SHAPE = {"min": 0, "max": 1000, "distribution": "uniform", "mean": None, "sd": None}
@@ -63,7 +63,9 @@ def gen_decimal(b, p):
     precision = int(p.get("precision") or 18)
     limit = 10 ** min(precision, 18) - 1
     unscaled = np.round(draw_numbers(b.rng, b.n, p) * 10**scale).astype(np.int64)
-    return decimal_array(np.clip(unscaled, -limit, limit), precision, scale)
+    unscaled = np.clip(unscaled, -limit, limit)
+    low, high = max(-limit, np.ceil(float(p["min"]) * 10**scale)), min(limit, np.floor(float(p["max"]) * 10**scale))
+    return decimal_array(float_exact(unscaled, scale, low, high), precision, scale)  # JSON-safe multipleOf
 
 
 @generator("numeric.boolean", output="bool", fits=("boolean",), params={"probability": 0.5},

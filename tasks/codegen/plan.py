@@ -27,8 +27,10 @@ class ColumnPlan(BaseModel):
     suffix: bool = Field(default=False, description="Append a per-row unique suffix (unique strings).")
     max_length: int | None = None
     low_cardinality: bool = False
+    omit_null: bool = Field(default=False, description="A NULL means absent: JSON output leaves the property out.")
     how: How = "heuristic"
     reason: str = ""
+    bounds: list[int] | None = Field(default=None, description="The SQL integer type's [min, max] (checked).")
 
     def runtime(self) -> dict[str, Any]:
         """The column as the rendered module's COLUMNS table holds it."""
@@ -37,6 +39,7 @@ class ColumnPlan(BaseModel):
             "type": self.arrow, "null_rate": self.null_rate, "nullable": self.nullable,
             "suffix": self.suffix, "max_length": self.max_length,
             "low_cardinality": self.low_cardinality, "unique": self.unique,
+            **({"omit_null": True} if self.omit_null else {}),
         }
 
 

@@ -17,7 +17,7 @@ Unique = Literal["native", "suffix", "none"]
 
 FAMILIES = (
     "person", "company", "internet", "address", "numeric", "temporal", "text",
-    "identifiers", "finance", "choice",
+    "identifiers", "finance", "choice", "nested", "media", "learned", "geometry", "binary", "document",
 )
 
 

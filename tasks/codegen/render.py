@@ -107,10 +107,28 @@ def generators_used(table: TablePlan) -> list[str]:
     """Registry names the table needs, foreign-key targets included, in first-use order."""
     names: list[str] = []
     for col in table.columns:
-        for name in (col.generator, col.params.get("target") if col.generator == "id.foreign_key" else None):
+        params = col.params
+        chain = [col.generator]
+        while params.get("target") and len(chain) < 16:  # a key into a 1:1 key re-derives through both
+            chain.append(params["target"])
+            params = params.get("target_params") or {}
+        for name in chain:
             if name and name not in names:
                 names.append(name)
+        if col.generator == "nested.value":  # the leaves inside objects, arrays and oneOfs
+            from tasks.codegen.nested_plan import leaf_generators
+
+            names.extend(name for name in leaf_generators(col.params.get("node") or {}) if name not in names)
     return names
+
+
+def parent_counts(table: TablePlan) -> dict[str, int]:
+    """Row counts of the tables this one's foreign keys point into, as the run generates them."""
+    counts: dict[str, int] = {}
+    for col in table.columns:
+        if col.generator == "id.foreign_key" and col.params.get("table") != table.name:
+            counts[str(col.params["table"])] = int(col.params.get("rows") or 0)
+    return counts
 
 
 def render_table(table: TablePlan, *, source: str, locale: str = "en_US",
@@ -143,7 +161,9 @@ def render_table(table: TablePlan, *, source: str, locale: str = "en_US",
     slug = table_slug(table.name)
     module_name = module_name or module_file(slug)
     order = table.order()
-    facts = {"table_name": table.name, "source": str(source), "module_name": module_name,
+    parent_rows = parent_counts(table)
+    facts = {"parent_rows": list(parent_rows.items()),
+             "table_name": table.name, "source": str(source), "module_name": module_name,
              "rows": table.rows, "out_name": f"{slug}.parquet", "batch_size": batch_size,
              "columns": [{"name": c.name, "generator": c.generator, "params": c.params, "how": c.how}
                          for c in table.columns]}
@@ -152,11 +172,11 @@ def render_table(table: TablePlan, *, source: str, locale: str = "en_US",
         docstring=docstring, table=table, locale=locale, batch_size=batch_size, pool_cache=pool_cache or "",
         modules=[(Source(label), Source(module_source(m)))
                  for label, m in (("kernel", kernel), ("value pools", pools), ("writer", writer))],
-        functions=functions, registry=registry_lines, columns=columns, order=order,
+        functions=functions, registry=registry_lines, columns=columns, order=order, parent_rows=parent_rows,
     )
     check_module(code, table=table.name, module_name=module_name,
                  docstring=_docstring_values().get_template("docstring.j2").render(**facts),
-                 values={"TABLE": table.name, "LOCALE": locale, "DEFAULT_ROWS": table.rows,
+                 values={"TABLE": table.name, "LOCALE": locale, "DEFAULT_ROWS": table.rows, "PARENT_ROWS": parent_rows,
                          "BATCH_SIZE": batch_size, "COLUMNS": runtime, "ORDER": order,
                          "POOL_CACHE": pool_cache or "", "REGISTRY": [name for name, _ in registry_lines]})
     return code
@@ -246,7 +266,10 @@ def mapping_spec(schema: SchemaSpec, plan: Plan) -> SchemaSpec:
             params = dict(chosen.params)
             if chosen.generator == "id.foreign_key":
                 params = {k: v for k, v in params.items() if k not in ("rows", "target", "target_params")}
-            columns.append(col.model_copy(update={"generator": chosen.generator, "params": params}))
+            update = {"generator": chosen.generator, "params": params}
+            if chosen.nullable and chosen.null_rate:
+                update["null_rate"] = chosen.null_rate  # the NULLs it got, so a re-run gets the same
+            columns.append(col.model_copy(update=update))
         tables.append(table.model_copy(update={"columns": columns}))
     return schema.model_copy(update={"tables": tables})
 
@@ -255,8 +278,25 @@ def mapping_spec(schema: SchemaSpec, plan: Plan) -> SchemaSpec:
 def render_generators(plan: Plan, schema: SchemaSpec, out_dir: str, batch_size: int = DEFAULT_BATCH_SIZE,
                       pool_cache: str | None = None) -> dict[str, str]:
     """Write `<table>_generator.py` for every table and `mapping.yaml` beside them."""
+    paths = render_plan(plan, Path(out_dir), batch_size=batch_size, pool_cache=pool_cache)
+    write_text(Path(out_dir) / "mapping.yaml", mapping_text(schema, plan), root=Path(out_dir))
+    return {name: str(path) for name, path in paths.items()}
+
+
+def mapping_text(schema: SchemaSpec, plan: Plan) -> str:
+    """mapping.yaml: the editable spec, headed by what each column got and why (as YAML comments)."""
     from tasks.schema.yamlspec import dump_yaml_spec
 
-    paths = render_plan(plan, Path(out_dir), batch_size=batch_size, pool_cache=pool_cache)
-    write_text(Path(out_dir) / "mapping.yaml", dump_yaml_spec(mapping_spec(schema, plan)), root=Path(out_dir))
-    return {name: str(path) for name, path in paths.items()}
+    def line(text: str) -> str:  # one comment line of printable text, whatever the names hold
+        text = " ".join(str(text).split())
+        return "".join(ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                       for ch in text)
+
+    notes = ["# what each column got and why (how: heuristic / spec / llm / fallback):"]
+    for table in plan.tables:
+        for col in table.columns:
+            nulls = f", NULL {col.null_rate:.0%}" if col.null_rate else ""
+            notes.append("#   " + line(f"{table.name}.{col.name}: {col.generator} [{col.how}{nulls}] {col.reason}"))
+    lines = dump_yaml_spec(mapping_spec(schema, plan)).split("\n")
+    head = next(i for i, text in enumerate(lines) if not text.startswith("#"))
+    return "\n".join([*lines[:head], *notes, *lines[head:]])

@@ -4,6 +4,8 @@ SKU-####-??, random strings within length bounds, hex digests.
 
 from __future__ import annotations
 
+import re
+
 import pyarrow.compute as pc
 
 from tasks.codegen.kernel import (
@@ -16,6 +18,7 @@ from tasks.codegen.kernel import (
     take,
     unique_suffix,
 )
+from tasks.codegen.regex import REGEX_HELPERS, regex_fill, regex_problems, regex_trial
 from tasks.codegen.registry import generator
 
 
@@ -59,12 +62,71 @@ def gen_paragraph(b, p):
     return clip_length(take(pool, b.rng.integers(0, len(pool), b.n)), p["max_length"])
 
 
-@generator("text.pattern", output="string", params={"pattern": "???-####"}, unique="native", keyed=True)
+def pattern_syntax(pattern, syntax="auto"):
+    """How a pattern is read: "regex" (anything `re` accepts) or "qaflow" (# digit, ? letter ...).
+
+    `auto` reads a pattern as a regex when it has what only a regex has
+    (classes, groups, counts, alternation, escapes such as \\d, or both anchors)
+    and `re` accepts it; otherwise as qaflow's shorthand, whose placeholders look like regex
+    quantifiers (`SKU-####-??`).
+    """
+    if syntax in ("regex", "qaflow"):
+        return syntax
+    text = str(pattern)
+    if re.search(r"[\[\](){}|+]|\\[dDwWsSbB]", text) or (text.startswith("^") and text.endswith("$")):
+        try:
+            re.compile(text)
+        except re.error:
+            return "qaflow"  # not a regex after all: its characters are taken as they are
+        return "regex"
+    if any(ch in text for ch in "#%$?&*^"):
+        return "qaflow"
+    return "regex"
+
+
+def read_pattern(pattern: str) -> tuple[dict | None, str]:
+    """text.pattern's params for a schema's pattern and how it was read (None when `re` rejects it)."""
+    syntax = pattern_syntax(pattern)
+    if syntax == "regex" or re.search(r"[\[\](){}|+]|\\[dDwWsSbB]", pattern):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return None, f"not a valid regex ({exc}); ignored"
+    return {"pattern": pattern, "syntax": syntax}, f"read as {'a regex' if syntax == 'regex' else 'qaflow shorthand'}"
+
+
+def pattern_warnings(table: str, column: str, params: dict) -> list[str]:
+    """A warning naming the column when its regex has parts drawn only with a fullmatch check."""
+    pattern = str(params.get("pattern") or "")
+    if pattern_syntax(pattern, params.get("syntax") or "auto") != "regex":
+        return []
+    try:
+        problems = regex_problems(pattern)
+    except re.error as exc:
+        return [f"{table}.{column}: pattern {pattern!r} is not a valid regex ({exc})"]
+    if not problems:
+        return []
+    share = regex_trial(pattern)
+    verdict = ("every trial value matched" if share == 1.0 else
+               f"only {share:.1%} of trial values matched; the others are drawn again up to 20 times, "
+               "and values that still fail are kept")
+    return [f"{table}.{column}: pattern {pattern!r} has what the generator cannot draw directly "
+            f"({'; '.join(problems)}): values are drawn without it and checked with re.fullmatch; {verdict}"]
+
+
+@generator("text.pattern", output="string", params={"pattern": "???-####", "syntax": "auto"}, unique="native",
+           keyed=True, helpers=(pattern_syntax, *REGEX_HELPERS))
 def gen_pattern(b, p):
-    """Strings shaped by a pattern: # digit, ? A-Z, & a-z, * A-Z0-9, ^ hex (SKU-####-??); unique when asked."""
+    """Strings matching a regex (^[A-Z]{2}-[0-9]{4}$) or qaflow's shorthand (SKU-####-??); unique when asked.
+
+    Shorthand placeholders: # digit, % 1-9, $ 2-9, ? A-Z, & a-z, * A-Z0-9, ^ hex.
+    """
+    pattern = str(p["pattern"])
+    if pattern_syntax(pattern, p.get("syntax") or "auto") == "regex":
+        return regex_fill(b.rng, b.n, pattern, b.rows if p.get("unique") else None, b.key)
     if p.get("unique"):
-        return pattern_fill(b.rng, b.n, str(p["pattern"]), b.rows, b.key)
-    return pattern_fill(b.rng, b.n, str(p["pattern"]))
+        return pattern_fill(b.rng, b.n, pattern, b.rows, b.key)
+    return pattern_fill(b.rng, b.n, pattern)
 
 
 @generator("text.string", output="string", params={"min_length": 8, "max_length": 16},

@@ -114,7 +114,7 @@ def kind_of(sql: str) -> str:
 _PG_TYPES = {
     "string": "text", "integer": "bigint", "float": "double precision", "decimal": "numeric",
     "boolean": "boolean", "date": "date", "datetime": "timestamp", "time": "time", "uuid": "uuid",
-    "json": "jsonb", "binary": "bytea",
+    "json": "jsonb", "binary": "bytea", "object": "jsonb", "array": "jsonb",
 }
 
 
@@ -134,7 +134,8 @@ def _column_type(col: ColumnSpec, arrow: pa.DataType | None) -> str:
     if col.type == "datetime" and arrow is not None and pa.types.is_timestamp(arrow) and arrow.tz:
         return "timestamp with time zone"
     if arrow is not None and pa.types.is_list(arrow):
-        return f"{_PG_TYPES.get(col.type, 'text')}[]"
+        item = col.items.type if col.type == "array" and col.items is not None else col.type
+        return f"{_PG_TYPES.get(item, 'text')}[]"  # an array of objects: jsonb[]
     return _PG_TYPES[col.type]
 
 

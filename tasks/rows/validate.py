@@ -34,6 +34,8 @@ class TableCheck(BaseModel):
     bytes: int
     unique_checked: list[str] = Field(default_factory=list)
     foreign_keys_checked: list[str] = Field(default_factory=list)
+    not_null_checked: list[str] = Field(default_factory=list)
+    ranges_checked: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
 
@@ -139,6 +141,7 @@ def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
         check.skipped.append(f"unique check of {', '.join(skipped_unique)} skipped above "
                              f"{max_check_rows:,} rows (unique by construction; raise max_check_rows)")
     check_composite_key(table, files, fmt, max_check_rows, check)
+    check_not_null_and_ranges(table, files, fmt, check)
     for col in table.columns:
         if col.generator != "id.foreign_key":
             continue
@@ -162,23 +165,87 @@ def check_table(plan: Plan, table: TablePlan, out_dir: Path, fmt: str,
 
 def check_composite_key(table: TablePlan, files: list[Path], fmt: str, max_check_rows: int,
                         check: TableCheck) -> None:
-    """A composite primary key must be unique as a whole (its members each repeat)."""
-    members = sorted((c for c in table.columns if (c.params or {}).get("composite")),
-                     key=lambda c: c.params["composite"]["pos"])
-    if len(members) < 2:
-        return
-    names = f"({', '.join(c.name for c in members)})"
-    if table.rows > max_check_rows:
-        check.skipped.append(f"unique check of the key {names} skipped above {max_check_rows:,} rows "
-                             "(unique by construction; raise max_check_rows)")
-        return
-    from tasks.codegen.kernel import str_array
+    """Each composite key (primary key, multi-column UNIQUE) must be unique as a whole."""
+    groups: dict[str, list] = {}
+    for col in table.columns:
+        layout = (col.params or {}).get("composite")
+        if layout:
+            groups.setdefault(layout.get("group") or "(primary key)", []).append(col)
+    for group, members in groups.items():
+        members = sorted(members, key=lambda c: c.params["composite"]["pos"])
+        if len(members) < 2:
+            continue
+        names = f"({', '.join(c.name for c in members)})"
+        if table.rows > max_check_rows:
+            check.skipped.append(f"unique check of the key {names} skipped above {max_check_rows:,} rows "
+                                 "(unique by construction; raise max_check_rows)")
+            continue
+        from tasks.codegen.kernel import str_array
 
-    parts = [read_column(files, fmt, c.name).cast(pa.string()) for c in members]
-    dup = duplicates(pc.binary_join_element_wise(*parts, str_array(["\x1f"])[0]))
-    check.unique_checked.append(names)
-    if dup:
-        check.problems.append(f"{table.name}.{names}: {dup} duplicate primary key(s)")
+        parts = [read_column(files, fmt, c.name).cast(pa.string()) for c in members]
+        dup = duplicates(pc.binary_join_element_wise(*parts, str_array(["\x1f"])[0]))
+        check.unique_checked.append(names)
+        if dup:
+            what = "primary key(s)" if group == "(primary key)" else f"key(s) of {group.replace(',', ', ')}"
+            check.problems.append(f"{table.name}.{names}: {dup} duplicate {what}")
+
+
+def check_not_null_and_ranges(table: TablePlan, files: list[Path], fmt: str, check: TableCheck) -> None:
+    """NOT NULL columns hold no NULL, integers stay inside their SQL type: from the Parquet
+    footers' statistics (no data read); CSV/JSON files are read column by column."""
+    not_null = [c for c in table.columns if not c.nullable]
+    ranged = [c for c in table.columns if c.bounds]
+    if not files or not (not_null or ranged):
+        return
+    stats = _footer_stats(files) if fmt == "parquet" else None
+    for col in not_null:
+        if stats is not None and col.name in stats:
+            nulls = stats[col.name][0]
+        else:
+            nulls = read_column(files, fmt, col.name).null_count
+        if nulls is None:
+            continue
+        check.not_null_checked.append(col.name)
+        if nulls:
+            check.problems.append(f"{table.name}.{col.name}: {nulls} NULL(s) in a NOT NULL column")
+    for col in ranged:
+        low, high = col.bounds
+        if stats is not None and col.name in stats:
+            found = stats[col.name][1:]
+        else:
+            extremes = pc.min_max(read_column(files, fmt, col.name))
+            found = (extremes["min"].as_py(), extremes["max"].as_py())
+        if found[0] is None or not all(isinstance(v, int) for v in found):
+            continue
+        check.ranges_checked.append(col.name)
+        if found[0] < low or found[1] > high:
+            check.problems.append(f"{table.name}.{col.name}: values {found[0]}..{found[1]} outside its type's "
+                                  f"range {low}..{high}")
+
+
+def _footer_stats(files: list[Path]) -> dict[str, tuple[int | None, object, object]]:
+    """column -> (NULLs, min, max) over all row groups of the Parquet files (None where unknown)."""
+    import pyarrow.parquet as pq
+
+    out: dict[str, list] = {}
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for i in range(group.num_columns):
+                column = group.column(i)
+                name = column.path_in_schema
+                st = column.statistics
+                entry = out.setdefault(name, [0, None, None])
+                if st is None or not st.has_null_count:
+                    entry[0] = None
+                elif entry[0] is not None:
+                    entry[0] += st.null_count
+                if st is not None and st.has_min_max:
+                    lo, hi = st.min, st.max
+                    entry[1] = lo if entry[1] is None else min(entry[1], lo)
+                    entry[2] = hi if entry[2] is None else max(entry[2], hi)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _limit(arrow: str, max_check_rows: int) -> int:

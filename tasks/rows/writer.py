@@ -1,5 +1,14 @@
 """Streaming Arrow record batches to Parquet, CSV or JSON Lines, never half-written.
 
+Nested columns keep the schema's shape: Parquet stores objects as structs and
+arrays as lists; JSON Lines writes each record nested, leaving out a property
+whose field is flagged "omit" when it is NULL (an optional property is absent,
+not null) and writing a oneOf "variant" struct as the one branch that is set;
+CSV, which has no nesting, gets objects flattened into `parent.child` columns
+and arrays (and oneOf values) as JSON text. JSON has no date-time type:
+timestamps and times are written in RFC 3339 (UTC, with `Z`, as JSON Schema's
+`date-time` and `time` formats require) and decimals as JSON numbers.
+
 Each file is written under a temporary name next to its target and renamed
 when complete, so a reader never sees a partial file under the real name.
 The Parquet settings are the ones measured fastest here (ENVIRONMENT.md):
@@ -31,7 +40,8 @@ def parquet_options(columns: list[dict]) -> dict:
     """
     dictionary = [c["name"] for c in columns if c.get("low_cardinality")]
     stats = [c["name"] for c in columns
-             if c["type"] not in ("string", "uuid", "binary") or str(c.get("generator", "")).startswith("choice.")]
+             if (c["type"] not in ("string", "uuid", "binary") or str(c.get("generator", "")).startswith("choice."))
+             and not str(c["type"]).startswith(("{", "["))]
     encoding = {c["name"]: "DELTA_LENGTH_BYTE_ARRAY" for c in columns
                 if c["type"] == "string" and not c.get("low_cardinality")}
     return {
@@ -61,18 +71,104 @@ def uuid_text(array: pa.Array) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(out)])
 
 
+def bytea_text(array: pa.Array) -> pa.Array:
+    """Bytes as PostgreSQL's bytea hex text (`\\x0aff...`), which COPY and most loaders read back (11a)."""
+    return pa.array([None if v is None else "\\x" + v.hex() for v in array.to_pylist()], type=pa.string())
+
+
 def as_text_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """UUID columns as text, for formats without a UUID type (CSV, JSON)."""
-    arrays = [uuid_text(col) if isinstance(col.type, pa.UuidType) or col.type == pa.binary(16) else col
+    """UUID columns as text, bytes as hex text, for formats without those types (CSV, JSON)."""
+    arrays = [uuid_text(col) if isinstance(col.type, pa.UuidType) or col.type == pa.binary(16)
+              else bytea_text(col) if col.type in (pa.binary(), pa.large_binary()) else col
               for col in batch.columns]
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+    fields = [field.with_type(array.type) for field, array in zip(batch.schema, arrays, strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))  # field flags (omit) kept
 
 
 def _json_default(value: object) -> object:
+    if type(value).__name__ == "Decimal":  # (no import: this module is copied into rendered modules)
+        return float(value)
+    if hasattr(value, "hour") and getattr(value, "tzinfo", True) is None:  # naive datetime or time
+        return value.isoformat() + "Z"
     isoformat = getattr(value, "isoformat", None)
     if isoformat is not None:
         return isoformat()
     return str(value)
+
+
+def _flag(field: pa.Field, name: str) -> bool:
+    return bool(field.metadata) and field.metadata.get(f"qaflow.{name}".encode()) == b"1"
+
+
+def is_variant(kind: pa.DataType) -> bool:
+    """A oneOf/anyOf value: a struct whose members are the branches (exactly one set per row)."""
+    return pa.types.is_struct(kind) and kind.num_fields > 0 and all(_flag(f, "variant") for f in kind)
+
+
+def json_cleaner(kind: pa.DataType) -> Callable[[object], object] | None:
+    """What turns one `to_pylist` value of this type into its JSON shape (None: nothing to do)."""
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        inner = json_cleaner(kind.value_type)
+        if inner is None:
+            return None
+        return lambda v: None if v is None else [None if x is None else inner(x) for x in v]
+    if not pa.types.is_struct(kind):
+        return None
+    members = [(f.name, json_cleaner(f.type), _flag(f, "omit")) for f in kind]
+    if is_variant(kind):
+        cleaners = {name: clean for name, clean, _ in members}
+
+        def branch(v):
+            if v is None:
+                return None
+            for name, x in v.items():
+                if x is not None:
+                    return cleaners[name](x) if cleaners[name] else x
+            return None
+        return branch
+    if not any(clean or omit for _, clean, omit in members):
+        return None
+
+    def record(v):
+        if v is None:
+            return None
+        for name, clean, omit in members:
+            x = v[name]
+            if x is None:
+                if omit:
+                    del v[name]
+            elif clean is not None:
+                v[name] = clean(x)
+        return v
+    return record
+
+
+def flat_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Nested columns for flat formats: objects as `parent.child` columns, arrays and oneOfs as JSON text."""
+    if not any(pa.types.is_struct(t) or pa.types.is_list(t) for t in batch.schema.types):
+        return batch
+    names: list[str] = []
+    arrays: list[pa.Array] = []
+
+    def add(name: str, array: pa.Array) -> None:
+        kind = array.type
+        free_form = pa.types.is_struct(kind) and all(_flag(f, "omit") for f in kind)  # e.g. {"type": "object"}
+        if pa.types.is_struct(kind) and not is_variant(kind) and kind.num_fields and not free_form:
+            for field, child in zip(kind, array.flatten(), strict=True):
+                add(f"{name}.{field.name}", child)
+        elif pa.types.is_struct(kind) or pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            clean = json_cleaner(kind)
+            texts = [None if v is None else json.dumps(clean(v) if clean else v, ensure_ascii=False,
+                                                       default=_json_default) for v in array.to_pylist()]
+            arrays.append(pa.array(texts, pa.string()))
+            names.append(name)
+        else:
+            arrays.append(array)
+            names.append(name)
+
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        add(field.name, column)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 class _ParquetSink:
@@ -95,7 +191,7 @@ class _CsvSink:
         self.writer = None
 
     def write(self, batch: pa.RecordBatch) -> None:
-        batch = as_text_batch(batch)
+        batch = as_text_batch(flat_batch(batch))
         if self.writer is None:
             self.writer = self.pacsv.CSVWriter(str(self.path), batch.schema)
         self.writer.write_batch(batch)
@@ -114,12 +210,27 @@ class _JsonlSink:
     def write(self, batch: pa.RecordBatch) -> None:
         batch = as_text_batch(batch)
         names = batch.schema.names
-        columns = [col.to_pylist() for col in batch.columns]
+        columns = []
+        for field, col in zip(batch.schema, batch.columns, strict=True):
+            values = col.to_pylist()
+            clean = json_cleaner(field.type)
+            if clean is not None:
+                values = [clean(v) for v in values]
+            columns.append(values)
+        omit = [name for field, name in zip(batch.schema, names, strict=True) if _flag(field, "omit")]
         dumps = json.dumps
-        self.fh.writelines(
-            dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=_json_default) + "\n"
-            for row in zip(*columns, strict=True)
-        )
+        if not omit:
+            self.fh.writelines(
+                dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=_json_default) + "\n"
+                for row in zip(*columns, strict=True)
+            )
+            return
+        for row in zip(*columns, strict=True):
+            record = dict(zip(names, row, strict=True))
+            for name in omit:
+                if record[name] is None:
+                    del record[name]
+            self.fh.write(dumps(record, ensure_ascii=False, default=_json_default) + "\n")
 
     def close(self) -> None:
         self.fh.close()

@@ -17,6 +17,7 @@ leaves what it could only approximate in `SchemaSpec.warnings`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ __all__ = [
 if TYPE_CHECKING:  # made on first access by __getattr__ below
     from prefect import Task
 
-    read_schema: Task[[str, str | None], SchemaSpec]
+    read_schema: Task[[str, str | None, list[str] | None], SchemaSpec]
 
 _SQL = {".sql", ".ddl"}
 _JSON = {".json"}
@@ -44,18 +45,22 @@ _YAML = {".yaml", ".yml"}
 _SAMPLE = {".csv", ".tsv", ".parquet", ".pq"}
 
 
-def read_schema_file(path: str | Path, dialect: str | None = None) -> SchemaSpec:
+def read_schema_file(path: str | Path, dialect: str | None = None,
+                     schema_dirs: Iterable[str | Path] = ()) -> SchemaSpec:
     """Read any supported schema file; the suffix decides, the content breaks ties.
+
+    A JSON Schema's `$ref`s to other files resolve among the files beside it and
+    in `schema_dirs` (offline only: tasks/schema/refs.py).
 
     Non-finite numbers (inf, NaN) are dropped with a warning naming the column
     (tasks/schema/finite.py), whichever reader they came through.
     """
     from tasks.schema.finite import drop_non_finite
 
-    return drop_non_finite(_read_schema_file(Path(path), dialect))
+    return drop_non_finite(_read_schema_file(Path(path), dialect, tuple(schema_dirs or ())))
 
 
-def _read_schema_file(path: Path, dialect: str | None) -> SchemaSpec:
+def _read_schema_file(path: Path, dialect: str | None, schema_dirs: tuple = ()) -> SchemaSpec:
     source = str(path)
     if not path.exists():
         raise SchemaError("no such file", file=source)
@@ -76,10 +81,10 @@ def _read_schema_file(path: Path, dialect: str | None) -> SchemaSpec:
     if suffix in _SQL:
         return _ddl(text, dialect, source)
     if suffix in _JSON:
-        return _json(text, source)
+        return _json(text, source, schema_dirs)
     if suffix in _YAML:
-        return _yaml(text, source)
-    return _sniff(text, dialect, source)
+        return _yaml(text, source, schema_dirs)
+    return _sniff(text, dialect, source, schema_dirs)
 
 
 def _read_text(path: Path) -> str:
@@ -95,7 +100,7 @@ def _ddl(text: str, dialect: str | None, source: str) -> SchemaSpec:
     return parse_ddl(text, dialect=dialect, source=source)
 
 
-def _json(text: str, source: str) -> SchemaSpec:
+def _json(text: str, source: str, schema_dirs: tuple = ()) -> SchemaSpec:
     from tasks.schema.jsonschema import load_json, parse_json_schema
 
     doc = load_json(text, source)
@@ -103,17 +108,17 @@ def _json(text: str, source: str) -> SchemaSpec:
         from tasks.schema.yamlspec import spec_from_document
 
         return spec_from_document(doc, source)
-    return parse_json_schema(doc, source=source)
+    return parse_json_schema(doc, source=source, schema_dirs=schema_dirs)
 
 
-def _yaml(text: str, source: str) -> SchemaSpec:
+def _yaml(text: str, source: str, schema_dirs: tuple = ()) -> SchemaSpec:
     from tasks.schema.yamlspec import load_yaml_document, spec_from_document
 
     doc, lines = load_yaml_document(text, source)
     if isinstance(doc, dict) and not _is_qaflow_spec(doc) and _looks_like_json_schema(doc):
         from tasks.schema.jsonschema import parse_json_schema
 
-        return parse_json_schema(doc, source=source)
+        return parse_json_schema(doc, source=source, schema_dirs=schema_dirs)
     return spec_from_document(doc, source, lines)
 
 
@@ -125,29 +130,29 @@ def _looks_like_json_schema(doc: dict[str, Any]) -> bool:
     return any(key in doc for key in ("$schema", "properties", "$defs", "items"))
 
 
-def _sniff(text: str, dialect: str | None, source: str) -> SchemaSpec:
+def _sniff(text: str, dialect: str | None, source: str, schema_dirs: tuple = ()) -> SchemaSpec:
     """No known suffix: decide by what the text looks like."""
     stripped = text.lstrip()
     if not stripped:
         raise SchemaError("the file is empty", file=source)
     if stripped[0] in "{[":
-        return _json(text, source)
+        return _json(text, source, schema_dirs)
     if "create table" in stripped.lower():
         return _ddl(text, dialect, source)
     if stripped.startswith(("version:", "tables:", "---")):
-        return _yaml(text, source)
+        return _yaml(text, source, schema_dirs)
     raise SchemaError(
         "cannot tell what kind of schema this is; use a .sql, .json, .yaml, .csv or .parquet file",
         file=source,
     )
 
 
-def _read_schema(path: str, dialect: str | None = None) -> SchemaSpec:
+def _read_schema(path: str, dialect: str | None = None, schema_dirs: list[str] | None = None) -> SchemaSpec:
     """Read a schema file for a flow; what could only be approximated is logged as a warning."""
     from prefect.exceptions import MissingContextError
     from prefect.logging import get_logger, get_run_logger
 
-    schema = read_schema_file(path, dialect=dialect)
+    schema = read_schema_file(path, dialect=dialect, schema_dirs=schema_dirs or ())
     try:
         logger = get_run_logger()
     except MissingContextError:  # called as read_schema.fn(...) outside a run

@@ -31,15 +31,17 @@ from tasks.schema.errors import SchemaError
 from tasks.schema.spec import ColumnSpec, SchemaSpec, TableSpec
 
 DEFAULT_MAX_ROWS = 100_000
-MAX_ENUM_VALUES = 20  # at most this many distinct values make an enum ...
-ENUM_SUPPORT = 5  # ... and only if each value is seen this many times on average
+MAX_ENUM_VALUES = 500  # at most this many distinct text values make an enum (value set and frequencies) ...
+ENUM_SUPPORT = 2  # ... and only if each value is seen this many times on average
+MAX_NUMBER_ENUM = 20  # integers with at most this many distinct values (ratings, flags) are enums too
+NUMBER_ENUM_SUPPORT = 5
 MIN_UNIQUE_ROWS = 100  # all-distinct over fewer rows than this is not evidence of a unique column
 NULL_VALUES = ["", "NULL", "null", "None", "\\N", "N/A"]
 _BAD_ROW_SHARE = 0.1  # more malformed CSV rows than this share is an error, fewer are skipped
 
 # (type, regex every non-null text value must match), tried in order on CSV text.
 _TEXT_TYPES: tuple[tuple[str, str], ...] = (
-    ("boolean", r"^(?i:true|false|t|f|yes|no|y|n)$"),
+    ("boolean", r"^(true|false)$"),  # Y/N, Yes/No, T/F stay text: the output keeps the sample's spelling
     ("integer", r"^[+-]?(0|[1-9][0-9]{0,17})$"),
     ("number", r"^[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"),
     ("date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
@@ -67,8 +69,15 @@ def infer_from_sample(
     *,
     max_rows: int = DEFAULT_MAX_ROWS,
     table: str | None = None,
+    copy_categories: bool = True,
+    learn: bool = True,
 ) -> SchemaSpec:
-    """Infer one table from the first `max_rows` rows of a CSV/TSV or Parquet file."""
+    """Infer one table from the first `max_rows` rows of a CSV/TSV or Parquet file.
+
+    With `learn` (the default) each column also gets a generator fitted to the
+    sample (tasks/schema/learn.py): `copy_categories=False` synthesises even
+    non-personal categories (cities, airports) instead of copying them.
+    """
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -90,12 +99,46 @@ def infer_from_sample(
         _column(name, field.name, data.column(index), data.num_rows, typed=is_parquet, warnings=warnings)
         for index, field in enumerate(data.schema)
     ]
+    if learn and data.num_rows:
+        from tasks.schema.learn import learn_table
+
+        learn_table(name, columns, data, warnings, copy_categories=copy_categories)
     keys = [c.name for c in columns if c.primary_key]
     return SchemaSpec(
         source=source,
         tables=[TableSpec(name=name, columns=columns, primary_key=keys)],
         warnings=warnings,
     )
+
+
+def learn_columns(
+    names: list[str],
+    rows: list[list[str | None]],
+    *,
+    table: str = "sample",
+    copy_categories: bool = True,
+) -> tuple[list[ColumnSpec], list[str]]:
+    """Columns inferred and learned from rows of text (None = NULL): (columns, warnings).
+
+    For readers that have rows but no file, such as the INSERT/COPY rows of a
+    SQL dump: the values go through the same inference and learning as a CSV
+    sample's, so a dump's columns keep their categories, shapes and distributions.
+    """
+    width = len(names)
+    bad = [i for i, row in enumerate(rows, start=1) if len(row) != width]
+    if bad:
+        raise SchemaError(f"{len(bad)} row(s) do not have {width} values (first: row {bad[0]})", file=table)
+    columns_text = [[None if v is None else str(v) for v in col] for col in zip(*rows, strict=True)] if rows \
+        else [[] for _ in names]
+    data = pa.table({name: pa.array(values, pa.string()) for name, values in zip(names, columns_text, strict=True)})
+    warnings: list[str] = []
+    columns = [_column(table, name, data.column(i), data.num_rows, typed=False, warnings=warnings)
+               for i, name in enumerate(names)]
+    if data.num_rows:
+        from tasks.schema.learn import learn_table
+
+        learn_table(table, columns, data, warnings, copy_categories=copy_categories)
+    return columns, warnings
 
 
 # ----------------------------------------------------------------------------- reading
@@ -210,11 +253,18 @@ def _column(table: str, name: str, values: pa.ChunkedArray, rows: int, typed: bo
         col.unique = True
         if nulls == 0 and name.lower() in {"id", f"{table.lower()}_id"}:
             col.primary_key = True
-    elif col.type in _ENUM_TYPES and not col.format and distinct <= MAX_ENUM_VALUES and len(present) >= ENUM_SUPPORT * distinct:
+    elif col.type in _ENUM_TYPES and not col.format and _enum_like(col, distinct, len(present)):
         _enum(col, present)
     if col.type == "string" and not col.enum and not col.format:
         col.pattern = _shape_regex(uniques)
     return col
+
+
+def _enum_like(col: ColumnSpec, distinct: int, present: int) -> bool:
+    """Few enough distinct values, each seen often enough, to keep as a value set with frequencies."""
+    if col.type == "string":
+        return distinct <= MAX_ENUM_VALUES and present >= ENUM_SUPPORT * distinct
+    return distinct <= MAX_NUMBER_ENUM and present >= NUMBER_ENUM_SUPPORT * distinct
 
 
 def _all_match(values: pa.ChunkedArray | pa.Array, pattern: str) -> bool:

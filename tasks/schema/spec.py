@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 ColumnType = Literal[
     "string", "integer", "float", "decimal", "boolean", "date", "datetime", "time",
-    "uuid", "json", "binary",
+    "uuid", "json", "binary", "array", "object",
 ]
 
 
@@ -50,8 +50,29 @@ class ColumnSpec(BaseModel):
     foreign_key: ForeignKey | None = None
     description: str | None = None
     source_type: str | None = Field(default=None, description="The type as the schema wrote it.")
+    timezone: str | None = Field(
+        default=None, description="datetime/time with a time zone (SQL timestamptz): the zone values are in, e.g. UTC.")
     generator: str | None = Field(default=None, description="Registry name, when already mapped.")
     params: dict[str, Any] = Field(default_factory=dict, description="Generator parameters.")
+    # Nested shapes (JSON Schema objects, arrays, oneOf/anyOf; SQL arrays): see tasks/codegen/nested.py.
+    omit_null: bool = Field(
+        default=False,
+        description="A NULL means the property is absent: JSON output leaves it out (optional, not nullable).",
+    )
+    items: ColumnSpec | None = Field(default=None, description="type array: the schema of each element.")
+    prefix_items: list[ColumnSpec] | None = Field(
+        default=None, description="type array: the schemas of the first elements, by position (a tuple).")
+    contains: ColumnSpec | None = Field(default=None, description="type array: at least one element is this.")
+    min_items: int | None = Field(default=None, ge=0)
+    max_items: int | None = Field(default=None, ge=0)
+    unique_items: bool = False
+    fields: list[ColumnSpec] | None = Field(default=None, description="type object: its properties, in order.")
+    variants: list[ColumnSpec] | None = Field(
+        default=None, description="oneOf/anyOf: the branches; each row is one of them.")
+    variant_weights: list[float] | None = None
+
+
+ColumnSpec.model_rebuild()
 
 
 class TableSpec(BaseModel):
@@ -60,6 +81,11 @@ class TableSpec(BaseModel):
     name: str
     columns: list[ColumnSpec]
     primary_key: list[str] = Field(default_factory=list)
+    unique_keys: list[list[str]] = Field(
+        default_factory=list, description="Multi-column UNIQUE constraints, column names in key order.")
+    row_order: list[list[str]] = Field(
+        default_factory=list,
+        description="[earlier, later] column pairs a CHECK orders within a row (CHECK (a < b) -> [a, b]).")
     description: str | None = None
 
     def column(self, name: str) -> ColumnSpec:

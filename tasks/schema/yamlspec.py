@@ -6,8 +6,12 @@ saved, tuned by hand and re-run without the LLM. `dump_yaml_spec` writes it,
 `load_yaml_spec` reads it back to the same SchemaSpec. The format is documented
 in README.md, "qaflow's YAML spec".
 
-Strict on purpose: an unknown key (a typo such as `nulable`) is an error naming
-the file, the line and the key path, never silently ignored.
+Strict on purpose, and checked when the file is read, before any run starts:
+an unknown key (a typo such as `nulable`), an unknown generator, a parameter
+the generator does not take (`max_lenght`) and a generator whose values do not
+fit the column's type (`numeric.integer` on a `type: string` column) are errors
+naming the file, the line, the column and the key path, never silently ignored
+or found later in the middle of a run.
 """
 
 from __future__ import annotations
@@ -29,10 +33,24 @@ from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
 FORMAT_VERSION = 1
 
 _TOP_KEYS = ("version", "tables")
-_TABLE_KEYS = ("name", "description", "primary_key", "columns")
+_TABLE_KEYS = ("name", "description", "primary_key", "unique_keys", "row_order", "columns")
+_KEY_LISTS = ("unique_keys", "row_order")  # lists of column-name lists (TableSpec)
 _COLUMN_KEYS = tuple(ColumnSpec.model_fields)
 
 KeyPath = tuple[str | int, ...]
+Where = tuple[int, int]  # (line, column), 1-based
+_NESTED_ONE = ("items", "contains")
+_NESTED_MANY = ("fields", "variants", "prefix_items")
+# Parameters every generator may carry besides its own: set by the mapping, not by hand.
+_COMMON_PARAMS = frozenset({"unique", "composite"})
+_FOREIGN_KEY_PARAMS = frozenset({"table", "column", "rows", "target", "target_params"})
+# Arrow types (by prefix) a generator may emit for each column type when the type is not among its `fits`.
+_TYPE_OUTPUTS = {
+    "string": ("string",), "integer": ("int",), "float": ("float", "decimal", "int"),
+    "decimal": ("decimal", "float", "int"), "boolean": ("bool",), "date": ("date32", "timestamp"),
+    "datetime": ("timestamp", "date32"), "time": ("time64",), "uuid": ("uuid", "string"),
+    "binary": ("binary", "string"), "array": ("{", "["), "object": ("{",),
+}
 
 
 # ----------------------------------------------------------------------------- reading
@@ -59,8 +77,8 @@ def load_yaml_spec(spec: str | Path, source: str | None = None) -> SchemaSpec:
     return spec_from_document(doc, source, lines)
 
 
-def load_yaml_document(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
-    """The parsed document and the line of every key path in it (for error messages)."""
+def load_yaml_document(text: str, source: str) -> tuple[Any, dict[KeyPath, Where]]:
+    """The parsed document and the (line, column) of every key path in it (for error messages)."""
     if not text.strip():
         raise SchemaError("the file is empty: expected `version: 1` and `tables:`", file=source)
     loader = yaml.SafeLoader(text)
@@ -81,17 +99,17 @@ def load_yaml_document(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]
         raise SchemaError(f"invalid YAML: {error}", file=source) from None
     finally:
         loader.dispose()
-    lines: dict[KeyPath, int] = {}
+    lines: dict[KeyPath, Where] = {}
     _index_lines(node, (), lines)
     return _plain(doc), lines
 
 
-def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, Where]) -> None:
+    lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
+            lines[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             _index_lines(value_node, (*path, key), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -109,24 +127,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def spec_from_document(doc: Any, source: str, lines: dict[KeyPath, int] | None = None) -> SchemaSpec:
+def spec_from_document(doc: Any, source: str, lines: dict[KeyPath, Where] | None = None) -> SchemaSpec:
     """Validate a parsed spec document (YAML or JSON) and build the SchemaSpec."""
     reader = _Reader(source, lines or {})
     return reader.read(doc)
 
 
 class _Reader:
-    def __init__(self, source: str, lines: dict[KeyPath, int]) -> None:
+    def __init__(self, source: str, lines: dict[KeyPath, Where]) -> None:
         self.source = source
         self.lines = lines
 
     def fail(self, path: KeyPath, message: str) -> SchemaError:
-        line = None
+        where = None
         for cut in range(len(path), -1, -1):  # the nearest enclosing key that has a line
-            line = self.lines.get(path[:cut])
-            if line is not None:
+            where = self.lines.get(path[:cut])
+            if where is not None:
                 break
-        return SchemaError(message, file=self.source, line=line, pointer=_render(path))
+        line, column = where if isinstance(where, tuple) else (where, None)
+        return SchemaError(message, file=self.source, line=line, column=column, pointer=_render(path))
 
     def keys(self, value: dict[str, Any], allowed: tuple[str, ...], path: KeyPath, what: str) -> None:
         for key in value:
@@ -179,8 +198,20 @@ class _Reader:
                 raise self.fail((*path, "primary_key"), f"table {name!r} has no column {key!r} for its primary key")
             by_name[key].primary_key = True
             by_name[key].nullable = False
+        lists = {}
+        for key in _KEY_LISTS:
+            given = value.get(key) or []
+            if not isinstance(given, list) or not all(isinstance(g, list) and all(isinstance(c, str) for c in g)
+                                                       for g in given):
+                raise self.fail((*path, key), f"`{key}` must be a list of lists of column names")
+            for group in given:
+                for name_ in group:
+                    if name_ not in by_name:
+                        raise self.fail((*path, key), f"table {name!r} has no column {name_!r} for its {key}")
+            lists[key] = [list(g) for g in given]
         try:
-            return TableSpec(name=name, columns=cols, primary_key=primary_key, description=value.get("description"))
+            return TableSpec(name=name, columns=cols, primary_key=primary_key, description=value.get("description"),
+                             **lists)
         except ValidationError as error:
             raise self._validation(error, path) from None
 
@@ -189,6 +220,7 @@ class _Reader:
         name = value.get("name")
         what = f"column {table}.{name}" if isinstance(name, str) else f"a column of table {table}"
         self.keys(value, _COLUMN_KEYS, path, what)
+        self.nested_keys(value, path, what)
         if not isinstance(name, str) or not name:
             raise self.fail(path, f"{what} needs a `name`")
         if "foreign_key" in value:
@@ -202,7 +234,54 @@ class _Reader:
         problem = column_problem(col)
         if problem is not None:
             raise self.fail((*path, problem[0]), f"{what}: {problem[1]}")
+        self.check_generator(col, path, what)
         return col
+
+    def nested_keys(self, value: dict[str, Any], path: KeyPath, what: str) -> None:
+        """Unknown keys inside items/fields/variants are typos too."""
+        for key in _NESTED_ONE:
+            if isinstance(value.get(key), dict):
+                self.keys(value[key], _COLUMN_KEYS, (*path, key), f"{what} {key}")
+                self.nested_keys(value[key], (*path, key), what)
+        for key in _NESTED_MANY:
+            for index, item in enumerate(value.get(key) or []):
+                if isinstance(item, dict):
+                    self.keys(item, _COLUMN_KEYS, (*path, key, index), f"{what} {key}[{index}]")
+                    self.nested_keys(item, (*path, key, index), what)
+
+    def check_generator(self, col: ColumnSpec, path: KeyPath, what: str) -> None:
+        """The generator exists, takes every param given, and makes values of the column's type."""
+        if not col.generator:
+            return
+        from tasks.codegen.registry import registry
+
+        gens = registry()
+        gen = gens.get(col.generator)
+        if gen is None:
+            near = difflib.get_close_matches(col.generator, list(gens), n=3)
+            hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else \
+                " (`qaflow mockdata providers` lists them)"
+            raise self.fail((*path, "generator"), f"{what}: unknown generator {col.generator!r}{hint}")
+        known = set(gen.params) | set(gen.depends) | _COMMON_PARAMS
+        if gen.name == "id.foreign_key":
+            known |= _FOREIGN_KEY_PARAMS
+        for key in col.params:
+            if key not in known:
+                near = difflib.get_close_matches(str(key), sorted(known), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                takes = ", ".join(sorted(set(gen.params) | set(gen.depends))) or "no params"
+                raise self.fail((*path, "params", key),
+                                f"{what}: generator {gen.name!r} has no param {key!r}{hint}; it takes: {takes}")
+        if col.type in gen.fits or col.type == "json" or gen.name == "id.foreign_key":
+            return
+        try:
+            output = gen.arrow_type(gen.merged(col.params))
+        except Exception as exc:  # a param of the wrong kind
+            raise self.fail((*path, "params"), f"{what}: params do not suit {gen.name!r}: {exc}") from None
+        if not str(output).startswith(_TYPE_OUTPUTS.get(col.type, ())):
+            raise self.fail((*path, "generator"),
+                            f"{what}: generator {gen.name!r} makes {output} values, which do not fit a "
+                            f"{col.type} column (it fits {', '.join(gen.fits)} columns)")
 
     def foreign_key(self, value: Any, path: KeyPath) -> ForeignKey | None:
         if value is None:
@@ -268,6 +347,10 @@ def column_document(col: ColumnSpec) -> dict[str, Any]:
             continue
         if key == "foreign_key":
             value = f"{value['table']}.{value['column']}"
+        elif key in _NESTED_ONE:
+            value = column_document(getattr(col, key))
+        elif key in _NESTED_MANY:
+            value = [column_document(item) for item in getattr(col, key)]
         out[key] = value
     return out
 
@@ -280,6 +363,9 @@ def schema_document(schema: SchemaSpec) -> dict[str, Any]:
             item["description"] = table.description
         if table.primary_key:
             item["primary_key"] = list(table.primary_key)
+        for key in _KEY_LISTS:
+            if getattr(table, key, None):
+                item[key] = [list(group) for group in getattr(table, key)]
         item["columns"] = [column_document(col) for col in table.columns]
         tables.append(item)
     return {"version": FORMAT_VERSION, "tables": tables}

@@ -62,6 +62,17 @@ CASES: dict[str, tuple[dict, object]] = {
     "person.age": ({"min": 18, "max": 65}, _between(18, 65)),
     "company.name": ({}, NONEMPTY),
     "company.job": ({}, NONEMPTY),
+    "company.product": ({}, lambda vs: all(len(v.split(" ")) == 3 and v.istitle() for v in vs)),
+    "company.category": ({"values": ["Books", "Toys"]}, lambda vs: set(vs) == {"Books", "Toys"}),
+    "media.title": ({"min_words": 2, "max_words": 2}, lambda vs: all(len(v.split(" ")) == 2 and v[0].isupper()
+                                                                     for v in vs)),
+    "media.genre": ({}, lambda vs: "Comedy" in vs and all(v[0].isupper() for v in vs)),
+    "media.language": ({}, lambda vs: "English" in vs),
+    "media.language_code": ({}, _all(r"[a-z]{2}")),
+    "address.secondary": ({}, _all(r"(Apt\. [0-9]{3}|Apt\. [0-9][A-Z]|Suite [0-9]{3}|Unit [0-9]{2}|Floor [0-9]{2})")),
+    "internet.password_hash": ({}, _all(r"\$2b\$12\$[./A-Za-z0-9]{53}")),
+    "id.unique_datetime": ({"min": "2024-01-01T00:00:00", "max": "2024-01-02T00:00:00"},
+                           lambda vs: len(set(vs)) == len(vs)),
     "company.department": ({}, lambda vs: set(vs) <= set(get("company.department").params["values"])),
     "internet.email": ({}, _all(r"[a-z0-9._]+@[a-z0-9.-]+\.[a-z]+")),
     "internet.domain": ({}, _all(r"[a-z0-9-]+(\.[a-z0-9-]+)+")),
@@ -134,6 +145,36 @@ CASES: dict[str, tuple[dict, object]] = {
     "choice.constant": ({"values": [42]}, lambda vs: set(vs) == {42}),
     "choice.null": ({"type": "int64"}, lambda vs: set(vs) == {None}),
     "choice.color": ({}, NONEMPTY),
+    # objects, arrays and oneOfs in the schema's shape (tasks/codegen/nested.py; more in tests/jsonschema_fidelity)
+    "nested.value": ({"node": {"kind": "array", "min": 1, "max": 3, "unique": True, "prefix": [], "contains": None,
+                               "items": {"kind": "leaf", "generator": "numeric.integer", "arrow": "int64",
+                                         "params": {"min": 1, "max": 9}}}},
+                     lambda vs: all(1 <= len(v) <= 3 and len(set(v)) == len(v) and all(1 <= x <= 9 for x in v)
+                                    for v in vs)),
+    # learned from samples (tasks/codegen/learned.py)
+    "learned.numeric": ({"quantiles": [1.0, 2.0, 10.0], "zero_share": 0.5, "arrow": "int64"},
+                        lambda vs: 0.45 < vs.count(0) / len(vs) < 0.55 and all(v == 0 or 1 <= v <= 10 for v in vs)),
+    "learned.joint": ({"group": "g", "weights": [3.0, 1.0], "values": ["a", "b"]},
+                      lambda vs: set(vs) == {"a", "b"} and 0.7 < vs.count("a") / len(vs) < 0.8),
+    "learned.sum": ({"a": 2.5, "b": 1.5, "sign": -1}, lambda vs: set(vs) == {1.0}),
+    "learned.shapes": ({"patterns": ["010-[0-9]{4}-[0-9]{4}", "[A-Z]{3}"], "weights": [0.9, 0.1]},
+                       lambda vs: all(re.fullmatch(r"010-\d{4}-\d{4}|[A-Z]{3}", v) for v in vs)
+                       and 0.85 < sum(v.startswith("010-") for v in vs) / len(vs) < 0.95),
+    "learned.serial": ({"prefix": "M", "start": 100001, "width": 6, "span": 500},
+                       lambda vs: all(re.fullmatch(r"M1005\d\d|M100[0-4]\d\d", v) for v in vs)),
+    "learned.words": ({"first": ["North", "Lake"], "last": ["Field", "Airport"], "counts": [1.0, 1.0],
+                       "max_length": 12},
+                      lambda vs: all(len(v) <= 12 and v.split()[0] in ("North", "Lake") for v in vs)),
+    "learned.email": ({"domains": ["gmail.com", "naver.com"], "weights": [1, 1], "max_length": 30},
+                      lambda vs: all(len(v) <= 30 and re.fullmatch(r"[a-z0-9._]+@(gmail|naver)\.com", v)
+                                     for v in vs)),
+    "learned.date_text": ({"quantiles": [18000, 19000], "order": "MDY", "sep": "/", "pad": False},
+                          _all(r"([1-9]|1[0-2])/([1-9]|[12]\d|3[01])/(2019|202\d)")),
+    # 11a: real bytes for BLOB/bytea, WKT for spatial columns, JSON objects for json/jsonb
+    "binary.bytes": ({"min_length": 4, "max_length": 8},
+                     lambda vs: all(isinstance(v, bytes) and 4 <= len(v) <= 8 for v in vs)),
+    "geometry.wkt": ({"kind": "POINT"}, _all(r"POINT\(-?\d+\.\d{6} -?\d+\.\d{6}\)")),
+    "document.json": ({}, lambda vs: all(__import__("json").loads(v)["id"] >= 1 for v in vs)),
 }
 
 
@@ -292,3 +333,18 @@ def test_a_key_of_two_foreign_keys_is_unique_as_a_whole():
     table = make_table(cols, 120_000, table="enrolments")  # every one of the 300 x 400 pairs
     pairs = set(zip(table["student_id"].to_pylist(), table["course_id"].to_pylist(), strict=True))
     assert len(pairs) == 120_000
+
+
+def test_timestamptz_keeps_its_zone_and_polygons_close():
+    """11a: a timestamptz column is an Arrow timestamp with tz=UTC; a POLYGON ring ends where it starts."""
+    col = column("seen", "temporal.datetime", {"min": "2024-01-01T00:00:00+02:00", "max": "2024-01-01T02:00:00Z",
+                                               "tz": "UTC"})
+    array = make_table([col], 500).column("seen")
+    assert array.type == pa.timestamp("us", tz="UTC")
+    assert {v.tzinfo is not None for v in array.to_pylist()} == {True}
+    low = dt.datetime(2023, 12, 31, 22, tzinfo=dt.UTC)  # +02:00 read as an offset, not dropped
+    assert all(low <= v <= low + dt.timedelta(hours=4) for v in array.to_pylist())
+    shapes = make_table([column("area", "geometry.wkt", {"kind": "POLYGON"})], 50).column("area").to_pylist()
+    for shape in shapes:
+        points = shape.removeprefix("POLYGON((").removesuffix("))").split(", ")
+        assert len(points) == 4 and points[0] == points[-1]
