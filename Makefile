@@ -14,11 +14,12 @@ DEMO_OUT   ?= out/demo
 BIN   := $(VENV)/bin
 PIP   := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: demo test lint bench browser postgresql clean help
+.PHONY: demo test test-fast lint bench browser postgresql clean help
 
 help:
 	@echo "make demo   - install and run the demo on examples/ (outputs under $(DEMO_OUT))"
 	@echo "make test   - install the test extras and run the whole test suite"
+	@echo "make test-fast - the suite without real servers and soaks, stop at the first failure"
 	@echo "make lint   - ruff check"
 	@echo "make bench  - the benchmarks and memory soaks under profiling/"
 
@@ -56,6 +57,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test browser postgresql
 	$(BIN)/ruff check .
 	$(BIN)/pytest -m "not soak" $(PYTEST_ARGS)
+
+# The fast loop: no tests that start real servers (prefect server, chroma run, the demo
+# API), no soaks; stops at the first failure. `make test-fast PYTEST_ARGS=tests/bdd` for one area.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest -m "not soak and not server" -x -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

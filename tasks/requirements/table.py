@@ -55,7 +55,7 @@ def read_table(rows: list[list[str]], where: TableSource, result: ReadResult, *,
         if require_header:
             result.error(
                 f"no recognisable header row in the first {HEADER_SCAN} rows "
-                "(need Method and Path, or a Title/Scenario column; see 'The test-case sheet format' in README.md)",
+                "(need Method and Path, or a Title/Scenario column; see 'The test-case sheet format' in docs/bdd.md)",
                 where.label,
             )
         return 0

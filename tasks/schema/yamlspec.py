@@ -4,7 +4,7 @@ It is every ColumnSpec field written out, plus the generator each column uses
 and its params, so a mapping made once (by the LLM or the heuristics) can be
 saved, tuned by hand and re-run without the LLM. `dump_yaml_spec` writes it,
 `load_yaml_spec` reads it back to the same SchemaSpec. The format is documented
-in README.md, "qaflow's YAML spec".
+in docs/mockdata.md, "qaflow's YAML spec".
 
 Strict on purpose, and checked when the file is read, before any run starts:
 an unknown key (a typo such as `nulable`), an unknown generator, a parameter
@@ -374,7 +374,7 @@ def schema_document(schema: SchemaSpec) -> dict[str, Any]:
 def dump_yaml_spec(schema: SchemaSpec) -> str:
     """The spec as YAML text; `load_yaml_spec` reads it back to an equal SchemaSpec."""
     header = [
-        f"# qaflow schema spec, version {FORMAT_VERSION} (format: the YAML spec section of README.md)",
+        f"# qaflow schema spec, version {FORMAT_VERSION} (format: docs/mockdata.md, qaflow's YAML spec)",
         f"# read from: {schema.source}",
         "# Edit generators and params, then: qaflow mockdata generate THIS_FILE --rows N --out DIR",
     ]

@@ -1,5 +1,5 @@
 """One real Prefect stack for the operations tests: a `prefect server` on a throw-away
-PostgreSQL 15, started as the README's "Running on more than one machine" section tells
+PostgreSQL 15, started as docs/deployment.md's "more than one machine" section tells
 teams to (`PREFECT_SERVER_DATABASE_CONNECTION_URL`, `prefect server start`), the
 `qaflow-process` work pool, `prefect deploy --all` of the project's prefect.yaml, a
 process worker, and the demo API, all on 127.0.0.1. (`qaflow server up`, the SQLite
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 QAFLOW = [sys.executable, "-m", "flows.cli"]
 PREFECT = [str(BIN / "prefect"), "--no-prompt"]
-# What the README's Deployments section tells users to type, word for word.
+# What docs/deployment.md tells users to type, word for word.
 DEPLOY = [str(BIN / "prefect"), "deploy", "--all"]
 DEMO_TARGET = "default"  # what `qaflow blocks init` saves
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
