@@ -30,11 +30,10 @@ class VectorStore(QaflowBlock):
         default_factory=dict, description="Extra headers for the server, e.g. an auth token."
     )
     collection: str = Field(default="qaflow-docs", min_length=3, max_length=512)
-    embedding_backend: Literal["onnx", "torch"] | None = Field(
+    embedding_backend: Literal["onnx", "onnx-float", "torch"] | None = Field(
         default=None,
-        description="onnx (ONNX Runtime, faster to load and to run) or torch (sentence-transformers, the "
-        "reference); "
-        "empty: QAFLOW_EMBEDDING_BACKEND, else onnx.",
+        description="onnx (ONNX Runtime, int8 weights: the fastest), onnx-float (ONNX Runtime, torch's numbers) "
+        "or torch (sentence-transformers, the reference); empty: QAFLOW_EMBEDDING_BACKEND, else onnx.",
     )
 
     @classmethod

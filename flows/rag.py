@@ -84,8 +84,9 @@ def rag_sync(
         batch_files: Files read, embedded and written per batch (memory is released after each).
         batch_bytes: Bytes of documents per batch at most.
         lock_timeout: Seconds to wait for a running sync of the same collection; empty: wait.
-        embedding_backend: onnx (default, ONNX Runtime) or torch (sentence-transformers, the
-            reference); empty: the block's, else QAFLOW_EMBEDDING_BACKEND, else onnx.
+        embedding_backend: onnx (default, ONNX Runtime, int8), onnx-float (ONNX Runtime, torch's
+            numbers) or torch (sentence-transformers, the reference); empty: the block's, else
+            QAFLOW_EMBEDDING_BACKEND, else onnx.
 
     Counts: `embedded + reused == chunks_written + chunks_kept` (a chunk whose text,
     chunker settings and model did not change keeps its vector: `reused`), and the

@@ -1,6 +1,7 @@
 """Retrieval quality and speed on a public documentation corpus.
 
     .venv/bin/python profiling/bench_rag_quality.py --corpus DIR [--fastapi-repo GITDIR] [--no-cli]
+        [--backends onnx,onnx-float]
 
 The corpus is the English FastAPI documentation (MIT licence, 126 pages,
 ~1,300 chunks), not kept in this repository: pass `--fastapi-repo` with a
@@ -12,6 +13,9 @@ folder made before. Prints:
   seconds, chunks, chunks/s (target: ~1,300 chunks <= 40 s on 2 cores);
 - top-1 and top-5 page accuracy of QUESTIONS (questions whose answer page is
   known), hybrid and vector-only (targets: top-1 >= 85%, top-5 100%);
+- the same for every further backend of `--backends` (each in its own
+  store): by default the float graph next to the default int8 one, and the
+  gate the int8 default is kept on: no fewer top-1 and top-5 hits than float;
 - the unique-sentence check: a sentence added to one page must come first
   after the re-sync, at every k from 1 to 10;
 - `qaflow rag query` end to end through the console script (new process,
@@ -94,6 +98,40 @@ def accuracy(corpus: Path, mode: str) -> tuple[int, int, list[str]]:
     return top1, top5, misses
 
 
+def sync_and_score(docs: Path, pages: list[Path], corpus: Path, backend: str) -> dict[str, tuple[int, int]]:
+    """A first sync of `docs` with `backend` into a fresh store, then the questions."""
+    from flows.rag import rag_sync
+    from tasks.embedding import get_embedder
+
+    embedder = get_embedder(backend=backend)
+    started = time.perf_counter()
+    embedder.load()  # exports and prepares the ONNX graph on a fresh QAFLOW_HOME
+    ready = time.perf_counter() - started
+    print(f"corpus: {len(pages)} pages in {corpus}; model ready in {ready:.2f} s "
+          f"({embedder.backend}, export and preparation {embedder.export_seconds:.1f} s); "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    counts = rag_sync(source_dir=str(docs), store="", embedding_backend=backend)
+    chunks = counts["chunks_written"]
+    print(f"first sync ({backend}): {counts['added']} files, {chunks} chunks in {counts['seconds']:.1f} s "
+          f"({chunks / counts['seconds']:.1f} chunks/s; embed {counts['embed_seconds']:.1f} s, "
+          f"{counts['embedded']} embedded, {counts['reused']} reused); target <= 40 s; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    scores = {}
+    for mode in ("hybrid", "vector"):
+        started = time.perf_counter()
+        top1, top5, misses = accuracy(docs, mode)
+        each = (time.perf_counter() - started) / len(QUESTIONS)
+        n = len(QUESTIONS)
+        scores[mode] = (top1, top5)
+        print(f"{backend} {mode:>6}: top-1 {top1}/{n} ({top1 / n:.0%}), top-5 {top5}/{n} ({top5 / n:.0%}); "
+              f"{each * 1000:.0f} ms per query in-process", flush=True)
+        for line in misses:
+            print(line, flush=True)
+    return scores
+
+
 def cli_seconds(env: dict[str, str], args: list[str], runs: int = 3) -> list[float]:
     times = []
     for _ in range(runs):
@@ -108,7 +146,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--fastapi-repo", type=Path, help="FastAPI clone or bare mirror to copy the pages from")
     parser.add_argument("--no-cli", action="store_true", help="skip the console-script timing")
-    parser.add_argument("--backend", default=None, help="embedding backend of the sync (default: onnx)")
+    parser.add_argument("--backends", default="onnx,onnx-float",
+                        help="embedding backends, each synced into its own store; the first is the one the "
+                             "unique-sentence check and the CLI timing use (default: onnx, then onnx-float)")
+    parser.add_argument("--backend", default=None, help="only this backend (same as --backends NAME)")
     args = parser.parse_args()
 
     corpus = args.corpus.resolve()
@@ -123,42 +164,32 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="qaflow-quality-"))
     os.environ["QAFLOW_HOME"] = str(work / "home")
-    os.environ["QAFLOW_CHROMA_PATH"] = str(work / "chroma")
     os.environ.pop("QAFLOW_CHROMA_HOST", None)
     docs = work / "docs"
     subprocess.run(["cp", "-r", str(corpus), str(docs)], check=True)
 
-    from flows.rag import rag_query, rag_sync
-    from tasks.embedding import get_embedder
+    from tasks.embedding import resolve_backend
 
-    embedder = get_embedder(backend=args.backend)
-    started = time.perf_counter()
-    embedder.load()  # exports the ONNX graph on a fresh QAFLOW_HOME
-    ready = time.perf_counter() - started
-    print(f"corpus: {len(pages)} pages in {corpus}; model ready in {ready:.2f} s "
-          f"({embedder.backend}, export {embedder.export_seconds:.1f} s); machine shared and loaded", flush=True)
-
-    counts = rag_sync(source_dir=str(docs), store="", embedding_backend=args.backend)
-    chunks = counts["chunks_written"]
-    print(f"first sync: {counts['added']} files, {chunks} chunks in {counts['seconds']:.1f} s "
-          f"({chunks / counts['seconds']:.1f} chunks/s; embed {counts['embed_seconds']:.1f} s, "
-          f"{counts['embedded']} embedded, {counts['reused']} reused); target <= 40 s", flush=True)
-
-    for mode in ("hybrid", "vector"):
-        started = time.perf_counter()
-        top1, top5, misses = accuracy(docs, mode)
-        each = (time.perf_counter() - started) / len(QUESTIONS)
-        n = len(QUESTIONS)
-        print(f"{mode:>6}: top-1 {top1}/{n} ({top1 / n:.0%}), top-5 {top5}/{n} ({top5 / n:.0%}); "
-              f"{each * 1000:.0f} ms per query in-process", flush=True)
-        for line in misses:
-            print(line, flush=True)
+    backends = [resolve_backend(b) for b in (args.backend or args.backends).split(",") if b.strip()]
+    scores = {}
+    for backend in reversed(backends):  # the first backend last: its store stays for the checks below
+        os.environ["QAFLOW_CHROMA_PATH"] = str(work / f"chroma-{backend}")
+        scores[backend] = sync_and_score(docs, pages, corpus, backend)
+    if len(backends) > 1:
+        first = backends[0]
+        for other in backends[1:]:
+            kept = all(scores[first][mode] >= scores[other][mode] for mode in scores[first])
+            print(f"gate: {first} against {other}: top-1/top-5 (hybrid, vector) "
+                  f"{scores[first]} vs {scores[other]}: {'held' if kept else 'DROPPED'}", flush=True)
+    backend = backends[0]
 
     page = docs / UNIQUE_PAGE
     text = page.read_text(encoding="utf-8")
     cut = text.index("\n## ") if "\n## " in text else len(text)
     page.write_text(text[:cut] + f"\n\n{UNIQUE_SENTENCE}\n" + text[cut:], encoding="utf-8")
-    resync = rag_sync(source_dir=str(docs), store="")
+    from flows.rag import rag_query, rag_sync
+
+    resync = rag_sync(source_dir=str(docs), store="", embedding_backend=backend)
     firsts = {}
     for mode in ("hybrid", "vector"):
         firsts[mode] = [

@@ -29,7 +29,8 @@ ChunkOption = typer.Option(None, "--chunk-tokens", help="Tokens per chunk (defau
 OverlapOption = typer.Option(None, "--overlap", help="Overlap in tokens (default: ~12.5% of the chunk).")
 BackendOption = typer.Option(
     None, "--embedding-backend",
-    help="onnx (ONNX Runtime, default) or torch (sentence-transformers, the reference).",
+    help="onnx (ONNX Runtime, int8, default), onnx-float (ONNX Runtime, torch's numbers) or torch "
+         "(sentence-transformers, the reference).",
 )
 NoGitignoreOption = typer.Option(
     False, "--no-gitignore",

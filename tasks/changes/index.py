@@ -37,7 +37,7 @@ from tasks.chunking import (
     default_config,
     token_counter,
 )
-from tasks.embedding import ModelInfo, get_embedder, resolve_backend, resolve_model
+from tasks.embedding import ModelInfo, get_embedder, resolve_backend, resolve_model, vectors_model
 from tasks.vectorstore.lexical import LexicalIndex, lexical_path
 from tasks.vectorstore.release import release
 from tasks.vectorstore.store import ChromaStore, state_folder
@@ -157,7 +157,8 @@ class RagIndex:
     ) -> None:
         self.block = block
         self.backend = resolve_backend(backend or getattr(block, "embedding_backend", None))
-        self.info: ModelInfo = resolve_model(model)
+        # version = the vectors' identity (int8 ones differ from float): a switch re-embeds
+        self.info: ModelInfo = vectors_model(resolve_model(model), self.backend)
         self.counter: TokenCounter = token_counter(str(self.info.path))
         self.config: ChunkerConfig = default_config(
             self.info.max_seq_length, self.counter.special_tokens, chunk_tokens, overlap

@@ -6,8 +6,11 @@ from tasks.embedding.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
     UnknownBackend,
+    backend_for_version,
     resolve_backend,
     usable_cores,
+    vectors_model,
+    vectors_version,
 )
 from tasks.embedding.encoder import Embedder, get_embedder, loaded_embedders
 from tasks.embedding.model import DEFAULT_MODEL, ModelInfo, ModelNotFound, resolve_model
@@ -20,9 +23,12 @@ __all__ = [
     "ModelInfo",
     "ModelNotFound",
     "UnknownBackend",
+    "backend_for_version",
     "get_embedder",
     "loaded_embedders",
     "resolve_backend",
     "resolve_model",
     "usable_cores",
+    "vectors_model",
+    "vectors_version",
 ]

@@ -1,15 +1,21 @@
-"""The two ways to compute the same vectors: ONNX Runtime (default) and torch.
+"""The ways to compute a model's vectors: ONNX Runtime (default) and torch.
 
-`onnx`: the model's graph (exported once, see onnx_export) run by
-onnxruntime, tokenised by the model's own tokenizer.json with `tokenizers`,
-then mean pooling over the attention mask and L2 normalisation in numpy,
-exactly what sentence-transformers' Pooling + Normalize modules do. Neither
-torch nor sentence-transformers is imported on this path (unless the graph
-has to be exported first, once per model).
+`onnx`: the model's graph (exported once, fused and quantized to int8, see
+onnx_export) run by onnxruntime, tokenised by the model's own tokenizer.json
+with `tokenizers`, then mean pooling over the attention mask and L2
+normalisation in numpy, exactly what sentence-transformers' Pooling +
+Normalize modules do. Neither torch nor sentence-transformers is imported on
+this path (unless the graph has to be exported first, once per model).
+
+`onnx-float`: the same, with the fused float graph: torch's numbers (cosine
+>= 0.99999), ~1.3x torch where int8 is ~2.4x.
 
 `torch`: sentence-transformers itself, the reference the tests compare with.
 
-Both take texts and return float32 rows of unit length.
+All take texts and return float32 rows of unit length. torch and onnx-float
+compute the same vectors; int8's differ slightly (cosine ~0.99), so the
+vectors' identity (`vectors_version`) tells a store which ones it holds, and
+a store never mixes them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,9 +32,11 @@ from tasks.embedding.model import ModelInfo
 if TYPE_CHECKING:
     import numpy as np
 
-Backend = Literal["onnx", "torch"]
-BACKENDS: tuple[str, ...] = ("onnx", "torch")
+Backend = Literal["onnx", "onnx-float", "torch"]
+BACKENDS: tuple[str, ...] = ("onnx", "onnx-float", "torch")
 DEFAULT_BACKEND: Backend = "onnx"
+# the ONNX graph each ONNX backend runs (onnx_export.VARIANTS)
+ONNX_VARIANTS: dict[str, str] = {"onnx": "int8", "onnx-float": "float"}
 
 
 class UnknownBackend(ValueError):
@@ -40,6 +49,47 @@ def resolve_backend(backend: str | None = None) -> Backend:
     if name not in BACKENDS:
         raise UnknownBackend(f"embedding backend {name!r} is not one of {', '.join(BACKENDS)}")
     return name  # type: ignore[return-value]
+
+
+def vectors_version(info: ModelInfo, backend: str | None = None) -> str:
+    """What a store records as the model version of vectors made by `backend`: the
+    weights' fingerprint, plus the quantization when the numbers are not torch's.
+
+    torch and onnx-float give the same vectors, so they share one version and a
+    store built by one is reused by the other; int8 vectors get their own, so a
+    store built with float vectors is re-embedded (never mixed) when the
+    backend becomes int8, and the other way round.
+    """
+    variant = ONNX_VARIANTS.get(resolve_backend(backend), "float")
+    if variant == "float":
+        return info.version
+    from tasks.embedding.onnx_export import INT8_VERSION
+
+    return f"{info.version}-{INT8_VERSION}"
+
+
+def vectors_model(info: ModelInfo, backend: str | None = None) -> ModelInfo:
+    """`info` with `version` = vectors_version(info, backend): what a sync records in the
+    manifest, the content hashes and the collection's metadata."""
+    return replace(info, version=vectors_version(info, backend))
+
+
+def backend_for_version(info: ModelInfo, version: str | None, preferred: str | None = None) -> Backend:
+    """The backend a query embeds with on a store whose vectors are `version`.
+
+    `preferred` when given (the caller asked for it), else the default backend
+    when its vectors are that version, else the fastest backend whose are (a
+    store built by torch or onnx-float is queried with onnx-float, not int8).
+    """
+    if preferred:
+        return resolve_backend(preferred)
+    default = resolve_backend(None)
+    if not version or vectors_version(info, default) == version:
+        return default
+    for name in ONNX_VARIANTS | {"torch": "float"}:
+        if vectors_version(info, name) == version:
+            return name  # type: ignore[return-value]
+    return default
 
 
 def usable_cores() -> int:
@@ -103,15 +153,22 @@ class OnnxBackend:
 
     name = "onnx"
     ready_seconds = 0.0
+    export_seconds = 0.0
 
-    def __init__(self, info: ModelInfo, batch_size: int, threads: int | None = None) -> None:
+    def __init__(
+        self, info: ModelInfo, batch_size: int, threads: int | None = None, variant: str = "int8"
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from tasks.embedding.onnx_export import ensure_onnx
 
         self.batch_size = batch_size
-        graph, self.export_seconds = ensure_onnx(info)
+        self.variant = variant
+        self.run_size = 1 if variant == "int8" else batch_size  # texts per session.run (see encode)
+        self.name = next(name for name, graph in ONNX_VARIANTS.items() if graph == variant)
+        graph, self.export_seconds = ensure_onnx(info, variant)  # type: ignore[arg-type]
+        self.graph = graph
         tokenizer_file = info.path / "tokenizer.json"
         if not tokenizer_file.is_file():
             raise FileNotFoundError(f"{tokenizer_file}: the onnx backend needs the model's tokenizer.json")
@@ -161,13 +218,20 @@ class OnnxBackend:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Texts sorted by length before batching (less padding), rows returned in input order."""
+        """Texts sorted by length before batching (less padding), rows returned in input order.
+
+        The int8 graph runs one text per call (`run_size` 1): dynamic
+        quantization scales activations per tensor, so texts sharing a call
+        would change each other's vectors, and a chunk's vector must not
+        depend on its neighbours (reuse by content hash relies on it). With
+        no padding at all it is also the faster way here.
+        """
         import numpy as np
 
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            picked = order[start : start + self.batch_size]
+        for start in range(0, len(order), self.run_size):
+            picked = order[start : start + self.run_size]
             out[picked] = self._batch([texts[i] for i in picked])
         return out
 
@@ -176,7 +240,9 @@ def load_backend(name: Backend, info: ModelInfo, batch_size: int) -> TorchBacken
     """Build the backend `name` for `info`; the caller times it."""
     started = time.perf_counter()
     backend: TorchBackend | OnnxBackend = (
-        OnnxBackend(info, batch_size) if name == "onnx" else TorchBackend(info, batch_size)
+        OnnxBackend(info, batch_size, variant=ONNX_VARIANTS[name])
+        if name in ONNX_VARIANTS
+        else TorchBackend(info, batch_size)
     )
     backend.ready_seconds = time.perf_counter() - started
     return backend

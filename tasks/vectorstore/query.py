@@ -23,7 +23,7 @@ def query_store(
 ) -> list[dict[str, Any]]:
     """The `k` best chunks for `text` in `block`'s collection (a VectorStore block or a
     StoreLocation), as dicts (see Hit.as_dict); [] when there is no collection."""
-    from tasks.embedding import get_embedder, resolve_model
+    from tasks.embedding import backend_for_version, get_embedder, resolve_model
     from tasks.vectorstore.lexical import LexicalIndex, lexical_path
     from tasks.vectorstore.retrieve import hybrid_search
     from tasks.vectorstore.store import ChromaStore, close_clients
@@ -37,6 +37,9 @@ def query_store(
         chroma = ChromaStore.existing(block)
         if chroma is None:
             return []
+        # the collection records which vectors it holds (float or int8): embed the query alike
+        recorded = (chroma.collection.metadata or {}).get("qaflow_model_version")
+        backend = backend_for_version(chroma.model, recorded, backend)
         vector = get_embedder(chroma.model.name, backend).encode([text])[0]
         path = lexical_path(block)
         if mode == "hybrid" and path.exists():

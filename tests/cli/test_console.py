@@ -28,12 +28,12 @@ def _summary(tables: int) -> MockdataSummary:
 
 def _rendered(summary: MockdataSummary, width: int) -> str:
     buffer = io.StringIO()
-    previous = common.stdout
-    common.stdout = Console(file=buffer, width=width, force_terminal=False)
+    previous = common.stdout, common.STATE.json
+    common.stdout, common.STATE.json = Console(file=buffer, width=width, force_terminal=False), False
     try:
         _render_summary(summary)
     finally:
-        common.stdout = previous
+        common.stdout, common.STATE.json = previous
     return buffer.getvalue()
 
 

@@ -1,5 +1,7 @@
-"""ONNX Runtime (default) against sentence-transformers (reference): same vectors,
-and the ONNX path never imports torch once the graph is exported."""
+"""ONNX Runtime (default: fused, int8 weights; onnx-float: fused float) against
+sentence-transformers (reference): the float graph gives torch's vectors, the
+int8 one vectors close to them, and the ONNX path never imports torch once the
+graph is prepared."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from tasks.embedding import (
     resolve_model,
     usable_cores,
 )
-from tasks.embedding.onnx_export import ensure_onnx, onnx_path
+from tasks.embedding.onnx_export import ensure_onnx, onnx_path, prepared_path
 
 TEXTS = [
     "short",
@@ -36,14 +38,15 @@ TEXTS = [
 def test_backend_names() -> None:
     assert resolve_backend() == "onnx"
     assert resolve_backend("TORCH") == "torch"
-    with pytest.raises(UnknownBackend, match="not one of onnx, torch"):
+    assert resolve_backend("onnx-float") == "onnx-float"
+    with pytest.raises(UnknownBackend, match="not one of onnx, onnx-float, torch"):
         resolve_backend("tensorflow")
 
 
 def test_onnx_vectors_equal_sentence_transformers() -> None:
-    onnx = get_embedder(backend="onnx")
+    onnx = get_embedder(backend="onnx-float")
     torch = get_embedder(backend="torch")
-    assert onnx is not torch and onnx.backend == "onnx" and torch.backend == "torch"
+    assert onnx is not torch and onnx.backend == "onnx-float" and torch.backend == "torch"
     a = onnx.encode(TEXTS)
     b = torch.encode(TEXTS)
     assert a.shape == b.shape == (len(TEXTS), 384) and a.dtype == np.float32
@@ -53,6 +56,60 @@ def test_onnx_vectors_equal_sentence_transformers() -> None:
     # batching and padding do not change a text's vector
     alone = np.vstack([onnx.encode([text]) for text in TEXTS[:6]])
     assert ((alone * a[:6]).sum(axis=1)).min() >= 0.99999
+
+
+def test_int8_vectors_are_close_to_sentence_transformers_and_rank_alike() -> None:
+    """The default int8 graph: not torch's numbers, but close, and the same neighbours."""
+    int8 = get_embedder(backend="onnx")
+    assert int8.backend == "onnx" and int8.model.variant == "int8"
+    a = int8.encode(TEXTS)
+    b = get_embedder(backend="torch").encode(TEXTS)
+    assert a.shape == b.shape and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    cosines = (a * b).sum(axis=1)
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.97, cosines
+    assert not np.allclose(a, b, atol=1e-4)  # really the quantized graph
+    # each question finds its answer under both, with int8 scores close to torch's
+    docs = [
+        "Access tokens expire after one hour; refresh them with the refresh endpoint.",
+        "Upload a file as a multipart form; the server stores it in object storage.",
+        "Rate limits: 100 requests per minute per API key, then the API answers 429.",
+        "Refunds go back to the original payment method within five business days.",
+        "Pagination uses a cursor returned in the Link header of each response.",
+        "Webhooks are signed with HMAC-SHA256; the signature is in the X-Signature header.",
+    ]
+    questions = [
+        "How long is a token valid?",
+        "How do I send a file to the server?",
+        "What happens if I call the API too often?",
+        "When do I get my money back?",
+        "How do I get the next page of results?",
+        "How can I check that a webhook really came from you?",
+    ]
+    scores = {}
+    for name, embedder in (("onnx", int8), ("torch", get_embedder(backend="torch"))):
+        scores[name] = embedder.encode(questions) @ embedder.encode(docs).T
+        assert list(scores[name].argmax(axis=1)) == list(range(len(questions))), (name, scores[name])
+    assert np.abs(scores["onnx"] - scores["torch"]).max() < 0.03
+
+
+def test_prepared_graphs_are_fused_and_int8_keeps_the_ffn_down_projection_float() -> None:
+    import onnx
+
+    info = resolve_model()
+    int8 = get_embedder(backend="onnx").model
+    float_graph = get_embedder(backend="onnx-float").model.graph
+    assert int8.graph == prepared_path(info, "int8") and float_graph == prepared_path(info, "float")
+    import onnxruntime
+
+    assert onnxruntime.__version__ in int8.graph.name and info.version in int8.graph.name
+    ops = [n.op_type for n in onnx.load(str(float_graph), load_external_data=False).graph.node]
+    assert ops.count("Attention") == 6 and ops.count("SkipLayerNormalization") == 12
+    nodes = onnx.load(str(int8.graph), load_external_data=False).graph.node
+    quantized = [n for n in nodes if n.op_type in ("MatMulInteger", "QAttention", "DynamicQuantizeMatMul")]
+    float_matmuls = [n for n in nodes if n.op_type == "MatMul"]
+    assert len(float_matmuls) == 6, [n.name for n in float_matmuls]  # one FFN down-projection per layer
+    assert len(quantized) >= 12
 
 
 def test_onnx_uses_the_cores_the_process_may_use() -> None:
@@ -88,3 +145,20 @@ def test_onnx_path_imports_neither_torch_nor_sentence_transformers(tmp_path: Pat
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"shape": [2, 384], "export": 0.0, "heavy": []}
+
+
+def test_prepared_graphs_of_an_old_recipe_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.embedding.onnx_export import prune_prepared
+
+    monkeypatch.setenv("QAFLOW_MODEL_CACHE", str(tmp_path / "cache"))
+    info = resolve_model()
+    current = {variant: prepared_path(info, variant) for variant in ("float", "int8")}
+    folder = current["int8"].parent
+    stale = [folder / f"{current['int8'].name.split('-int8-')[0]}-int8-ort0.1.0-deadbeef.onnx",
+             folder / f"{current['float'].name.split('-float-')[0]}-float-ort0.1.0-deadbeef.onnx"]
+    other_model = folder / "other-model-0123456789abcdef-int8-ort0.1.0-deadbeef.onnx"
+    for path in [*current.values(), *stale, other_model, onnx_path(info)]:
+        path.write_bytes(b"graph")
+    assert sorted(prune_prepared(info)) == sorted(stale)
+    assert all(p.is_file() for p in [*current.values(), other_model, onnx_path(info)])
+    assert not any(p.exists() for p in stale)
