@@ -112,6 +112,11 @@ def publish(staging: Path, out: Path, names: list[str]) -> None:
         move_inside(out, staging / name, out / name)
 
 
+def parents_of(table: Any) -> set[str]:
+    """The tables whose keys this table's foreign keys hold (its checks read their files)."""
+    return {c.params["table"] for c in table.columns if c.generator == "id.foreign_key"}
+
+
 def submit_shards(jobs: list[tuple[str, Shard]], seed: int, fmt: str, locale: str, pool_cache: str,
                   mode: str) -> list[ShardResult]:
     """Submit every shard to the current flow's task runner and wait for all of them."""
@@ -224,13 +229,24 @@ def mockdata_pipeline(
         if runner == "dask":
             done = write_shards_elsewhere.with_options(task_runner=dask_runner(address, workers))(
                 jobs, seed, fmt, locale, pool_cache, mode)
+            validations = [validate_table.submit(plan, table, str(staging), fmt, max_check_rows)
+                           for table in plan.tables]
         else:
-            done = submit_shards(jobs, seed, fmt, locale, pool_cache, mode)
+            # Each table is checked as soon as it and the parents its foreign keys read are
+            # written, while later tables are still being generated (the checks read files back).
+            writes = {t.name: [] for t in plan.tables}
+            for module, part in jobs:
+                writes[part.table].append(write_shard.submit(module, part, seed, fmt, locale, pool_cache, mode))
+            validations = [validate_table.submit(
+                plan, table, str(staging), fmt, max_check_rows,
+                wait_for=[f for name in {table.name, *parents_of(table)} for f in writes[name]])
+                for table in plan.tables]
+            done = [f.result() for futures in writes.values() for f in futures]
         results: dict[str, list[ShardResult]] = {t.name: [] for t in plan.tables}
         for part in done:
             results[part.table].append(part)
         gen_seconds = time.perf_counter() - gen_started
-        checks = [validate_table(plan, table, str(staging), fmt, max_check_rows) for table in plan.tables]
+        checks = [future.result() for future in validations]
         problems = [p for check in checks for p in check.problems]
         if problems:
             raise RuntimeError(f"generated data failed its checks: {'; '.join(problems[:5])}")
