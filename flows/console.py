@@ -27,6 +27,8 @@ class QuietConsole(logging.Filter):
         self.keep_links = keep_links
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "qaflow_in_summary", False):
+            return False  # the command's summary prints it (a schema's warnings)
         if record.levelno >= logging.WARNING or record.name not in RUN_LOGGERS:
             return True
         message = record.getMessage()

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -154,6 +155,7 @@ def _password_to_env(load: str | None) -> str | None:
 # Above this many tables the summary lists tables in columns, not one wrapped row each
 # (a 70-table schema stays within a screen); `--json` has every table's checks.
 COMPACT_ABOVE = 12
+SKIPPED = re.compile(r"skipped (?P<count>\d+) (?P<kind>.+?) statements? \(first at line (?P<line>\d+)\)$")
 LIST_AT_MOST = 24  # table names listed in the compact summary; the rest are counted
 
 
@@ -196,8 +198,13 @@ def _render_summary(summary) -> None:
     for column, reason in (summary.fallbacks if summary.llm_usage else {}).items():  # the LLM's leftovers
         con.print(f"  fallback {escape(column)}: {escape(reason)}", highlight=False)
     con.print(f"data: {escape(summary.out_dir)}   generators: {escape(summary.generators_dir)}", highlight=False)
+    skipped = [m for m in map(SKIPPED.match, summary.warnings) if m]
+    if skipped:  # a whole dump's statements qaflow does not model: one line, each kind with its count
+        con.print("skipped statements (first line): " + ", ".join(
+            f"{int(m['count']):,} {escape(m['kind'])} ({m['line']})" for m in skipped), highlight=False)
     for warning in summary.warnings:
-        con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        if not SKIPPED.match(warning):
+            con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if getattr(summary, "load", None) is not None:
         _render_load(summary.load)
 

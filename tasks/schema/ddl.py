@@ -67,8 +67,6 @@ from tasks.schema.errors import SchemaError
 from tasks.schema.references import check_schema
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
 
-log = logging.getLogger(__name__)
-
 DIALECTS = ("postgres", "mysql", "sqlite")
 
 _INT32 = {"min": -(2**31), "max": 2**31 - 1}
@@ -303,8 +301,8 @@ class _Builder:
             f"skipped {count} {kind} statement{'s' if count > 1 else ''} (first at line {self.first_line[kind]})"
             for kind, count in self.skipped.items()
         )
-        for warning in self.warnings:
-            log.warning("%s: %s", self.source, warning)
+        # not logged here: the schema's warnings go to whoever reads it (the flow logs them once,
+        # the summary lists them); a CLI that reads the file first must not print them twice
         return check_schema(SchemaSpec(source=self.source, tables=tables, warnings=self.warnings))
 
     def _guard(self, work: Callable[[], None]) -> None:

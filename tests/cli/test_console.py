@@ -61,3 +61,20 @@ def test_prefect_bookkeeping_leaves_the_console_and_the_pipelines_lines_stay() -
     assert quiet.filter(_record("prefect.flow_runs", "wrote 1,000 rows in 1.00 s"))
     assert quiet.filter(_record("prefect.task_runs", "Finished in state Failed('boom')", logging.ERROR))
     assert QuietConsole(keep_links=True).filter(_record("prefect.flow_runs", "View at http://127.0.0.1:1/x"))
+
+
+def test_a_dumps_skipped_statements_are_one_line_and_other_warnings_stay() -> None:
+    summary = _summary(3)
+    summary.warnings = ["skipped 106 OWNER TO statements (first at line 26)",
+                        "skipped 1 extension statement (first at line 489)",
+                        "film.length_hours: generated (computed) column left out; the database computes it"]
+    text = _rendered(summary, width=200)
+    assert "skipped statements (first line): 106 OWNER TO (26), 1 extension (489)" in text
+    assert text.count("OWNER TO") == 1
+    assert "warning: film.length_hours: generated (computed) column left out" in text
+
+
+def test_a_schemas_warnings_reach_the_run_log_but_not_the_console_twice() -> None:
+    record = _record("prefect.task_runs", "shop.sql: skipped 1 index statement", logging.WARNING)
+    record.qaflow_in_summary = True
+    assert not QuietConsole(keep_links=True).filter(record)

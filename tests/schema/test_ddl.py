@@ -208,8 +208,8 @@ def test_check_shapes_and_identity():
     assert schema.warnings == ["m.g: type INTERVAL is not supported; generating it as string"]
 
 
-def test_unsupported_type_warns_with_table_and_column(caplog):
-    with caplog.at_level("WARNING", logger="tasks.schema.ddl"):
+def test_unsupported_type_warns_with_table_and_column():
+    if True:  # the warnings are the schema's (the flow logs them): see test_read_schema_task_logs_warnings
         schema = parse_ddl("CREATE TABLE places (id INT PRIMARY KEY, shape GEOMETRY, tags TEXT[]);", source="geo.sql")
     places = schema.tables[0]
     assert places.column("shape").type == "string" and places.column("shape").source_type == "GEOMETRY"
@@ -217,7 +217,6 @@ def test_unsupported_type_warns_with_table_and_column(caplog):
     assert places.column("tags").type == "array" and places.column("tags").items.type == "string"
     assert any("places.shape" in w and "GEOMETRY" in w for w in schema.warnings)
     assert not any("places.tags" in w for w in schema.warnings)  # a list of strings is kept, not approximated
-    assert "places.shape" in caplog.text and "geo.sql" in caplog.text
 
 
 def test_non_table_statements_are_ignored():
