@@ -79,6 +79,7 @@ def _docstring_values() -> jinja2.Environment:
     return env
 
 
+@cache  # the same three modules for every table: read and parsed once per process
 def module_source(module: ModuleType) -> str:
     """A module's code without its docstring, `__future__` import and imports of qaflow itself."""
     text = inspect.getsource(module)
@@ -95,6 +96,7 @@ def module_source(module: ModuleType) -> str:
     return "\n".join(kept).strip() + "\n"
 
 
+@cache
 def function_source(fn) -> str:
     """A function's source without its decorator (the registry is the template's business)."""
     text = inspect.getsource(fn)
