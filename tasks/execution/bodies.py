@@ -29,7 +29,8 @@ def _kind(media: str) -> str:
     return "text"
 
 
-def _field_text(value: Any) -> str:
+def field_text(value: Any) -> str:
+    """A value as a form field, query or header parameter writes it (JSON for objects, true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -46,7 +47,7 @@ def _fields(ctx: ScenarioContext, doc_string: str, media: str) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     for name, item in value.items():
         items = item if isinstance(item, list) and all(not isinstance(i, dict | list) for i in item) else [item]
-        pairs += [(str(name), _field_text(i)) for i in items]
+        pairs += [(str(name), field_text(i)) for i in items]
     return pairs
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from tasks.execution.bodies import field_text
 from tasks.requirements.openapi_examples import example_for, own_example, resolve, to_xml
 
 # Request body media types, most wanted first: (test on the lower-cased media type, kind)
@@ -119,42 +120,32 @@ def _parameter_value(document: dict, param: dict) -> tuple[bool, Any]:
     return False, example_for(document, schema)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
 def _flat(value: Any, explode: bool) -> list[str]:
     """Simple style: an array's items, an object's `k,v` (or `k=v` exploded) pairs."""
     if isinstance(value, list):
-        return [_text(v) for v in value]
+        return [field_text(v) for v in value]
     if isinstance(value, dict):
         if explode:
-            return [f"{k}={_text(v)}" for k, v in value.items()]
-        return [part for k, v in value.items() for part in (str(k), _text(v))]
-    return [_text(value)]
+            return [f"{k}={field_text(v)}" for k, v in value.items()]
+        return [part for k, v in value.items() for part in (str(k), field_text(v))]
+    return [field_text(value)]
 
 
 def _query_pairs(name: str, value: Any, param: dict) -> list[tuple[str, str]]:
     style = param.get("style", "form")
     explode = param.get("explode", style == "form")
     if style == "deepObject" and isinstance(value, dict):
-        return [(f"{name}[{k}]", _text(v)) for k, v in value.items()]
+        return [(f"{name}[{k}]", field_text(v)) for k, v in value.items()]
     if isinstance(value, list):
         if explode and style == "form":
-            return [(name, _text(v)) for v in value]
+            return [(name, field_text(v)) for v in value]
         separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-        return [(name, separator.join(_text(v) for v in value))]
+        return [(name, separator.join(field_text(v) for v in value))]
     if isinstance(value, dict):
         if explode:
-            return [(str(k), _text(v)) for k, v in value.items()]
+            return [(str(k), field_text(v)) for k, v in value.items()]
         return [(name, ",".join(_flat(value, False)))]
-    return [(name, _text(value))]
+    return [(name, field_text(value))]
 
 
 def _ordered_media(types: Iterable[str]) -> list[str]:
@@ -204,7 +195,7 @@ def request_body(document: dict, operation: dict) -> tuple[str | None, Any]:
     if kind == "xml" and not isinstance(value, str):
         value = to_xml(document, schema, value)
     elif kind in ("text", "raw") and not isinstance(value, str):
-        value = "example" if value is None else _text(value)
+        value = "example" if value is None else field_text(value)
     elif kind in ("form", "multipart") and not isinstance(value, dict):
         value = {}
     return media, value
