@@ -1,7 +1,8 @@
 """Prefect's cold start for a real command: `qaflow mockdata generate --rows 1000`.
 
 Wall time of the whole command with Prefect's own ephemeral API, with qaflow's
-early-started ephemeral API and with a running `qaflow server up` server, next
+temporary API (QAFLOW_SERVER=never: `prefect server start` at the top of the command)
+and with a running `qaflow server up` server, next
 to the time the flow itself reports (the rest is start-up: interpreter,
 imports, the API). Runs are interleaved so machine noise hits every variant
 alike; one warm-up run first migrates the new PREFECT_HOME and fills the Faker
@@ -53,10 +54,10 @@ def main() -> None:
     server_url = json.loads(up.stdout)["url"]
     # The server is found through QAFLOW_HOME's server.json; the ephemeral variants use
     # another QAFLOW_HOME, which has none.
-    ephemeral = {**base, "QAFLOW_HOME": str(tmp / "home-ephemeral")}
+    ephemeral = {**base, "QAFLOW_HOME": str(tmp / "home-ephemeral"), "QAFLOW_SERVER": "never"}
     variants = {
         "Prefect's ephemeral API": {**ephemeral, "QAFLOW_EARLY_EPHEMERAL": "0"},
-        "qaflow's early ephemeral API": ephemeral,
+        "qaflow's temporary API (QAFLOW_SERVER=never)": ephemeral,
         "running server (qaflow server up)": base,
     }
     generate(ephemeral, tmp / "out")  # that home's pool cache
