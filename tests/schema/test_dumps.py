@@ -5,7 +5,9 @@ with DELIMITER routines and a /*!50705 GEOMETRY */ column), Pagila (a pg_dump of
 PostgreSQL 18: domains, enums, arrays, bytea, a partitioned table, a VIRTUAL column,
 COPY data), Chinook 1.4.5 (`\\c chinook;`), Northwind, the MySQL employees database
 (partitioned, `source` lines) and a Django migration rendered by `sqlmigrate`. Each runs
-through `qaflow mockdata generate` once per module; the checks are SQL, not qaflow's validator.
+through `qaflow mockdata generate` once per module; the checks are SQL, not qaflow's validator:
+every table and column present, NOT NULL, enums, integer type ranges, primary keys and UNIQUEs
+(multi-column too), foreign keys, in-row order from CHECK (a < b), and each dump's own cases.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tests.schema.dump_checks import (
     INTEGER_RANGES,
     column_types,
     connect,
+    count,
     generate,
     nulls,
     tables,
@@ -63,6 +66,26 @@ def test_dump_generates_every_table_and_checks_hold(runs, name):
                 low, high = INTEGER_RANGES[sql_type]
                 assert violations(con, table.name, f'"{col.name}" BETWEEN {low} AND {high}') == 0, where
                 assert types[col.name] in {"BIGINT", "INTEGER"}, where
+            if col.unique or table.primary_key == [col.name]:
+                assert duplicates(con, table.name, [col.name]) == 0, f"{where}: duplicate keys"
+            fk = col.foreign_key
+            if fk is not None and fk.table in {t.name for t in schema.tables}:
+                assert violations(con, table.name, f'"{col.name}" IN (SELECT "{fk.column}" FROM "{fk.table}")') == 0, \
+                    f"{where} -> {fk.table}.{fk.column}: values that are no parent's key"
+        for key in [table.primary_key, *table.unique_keys]:
+            if len(key) > 1:
+                assert duplicates(con, table.name, key) == 0, f"{table.name} {tuple(key)}: duplicate keys"
+        for earlier, later in (pair for pair in table.row_order if len(pair) == 2):
+            assert violations(con, table.name, f'"{earlier}" <= "{later}"') == 0, \
+                f"{table.name}: {later} before {earlier} in a row"
+
+
+def duplicates(con, table: str, columns: list[str]) -> int:
+    """Values (or combinations) of `columns` that occur in more than one row (NULLs aside)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    present = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
+    return count(con, f'SELECT count(*) FROM (SELECT {names} FROM "{table}" WHERE {present} '
+                      f'GROUP BY {names} HAVING count(*) > 1)')
 
 
 def test_sakila_types_kept(runs):
