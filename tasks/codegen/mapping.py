@@ -801,6 +801,9 @@ def build_plan(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]], rows: int
               "so no table waits for another)" for cycle in key_cycles(schema)]
     notes += [w for t in tables for c in t.columns if c.generator == "text.pattern"
               for w in pattern_warnings(t.name, c.name, c.params)]
+    notes += [f"{t.name}.{c.name}: pattern {c.pattern!r} {why}" for t in schema.tables for c in t.columns
+              if c.pattern and c.type == "string" and not c.generator
+              for params, why in [read_pattern(c.pattern)] if params is None]
     for table in tables:
         table.order()  # raises on a dependency cycle
     summary = MappingSummary(llm_calls=llm_calls, llm_note=llm_note)

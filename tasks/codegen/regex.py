@@ -151,6 +151,25 @@ def regex_tree(pattern: str, spread: int = 8) -> tuple[tuple, list[str]]:
 
     parsed = _parser.parse(pattern)
     tree = walk(list(parsed), True)
+
+    def longest(node: tuple) -> int:
+        kind = node[0]
+        if kind == "lit":
+            return len(node[1])
+        if kind == "chars":
+            return max(table.shape[1] for table in node[1])
+        if kind == "seq":
+            return sum(longest(part) for part in node[1])
+        if kind == "alt":
+            return max(longest(part) for part in node[1])
+        return longest(node[1]) * node[3]
+
+    # `x{200000000}` is a valid regex whose every value is 200 MB: refused before anything is drawn
+    most = longest(tree)
+    if most > 65_536:
+        from re import error
+
+        raise error(f"its values can be {most:,} bytes long; at most 65,536 are generated")
     return tree, list(dict.fromkeys(problems))
 
 

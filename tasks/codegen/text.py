@@ -18,7 +18,7 @@ from tasks.codegen.kernel import (
     take,
     unique_suffix,
 )
-from tasks.codegen.regex import REGEX_HELPERS, regex_fill, regex_problems, regex_trial
+from tasks.codegen.regex import REGEX_HELPERS, regex_fill, regex_problems, regex_tree, regex_trial
 from tasks.codegen.registry import generator
 
 
@@ -92,6 +92,11 @@ def read_pattern(pattern: str) -> tuple[dict | None, str]:
             re.compile(pattern)
         except re.error as exc:
             return None, f"not a valid regex ({exc}); ignored"
+        if syntax == "regex":
+            try:
+                regex_tree(pattern)  # a{200000000}: valid, but each value would be 200 MB
+            except re.error as exc:
+                return None, f"not generated ({exc}); ignored"
     return {"pattern": pattern, "syntax": syntax}, f"read as {'a regex' if syntax == 'regex' else 'qaflow shorthand'}"
 
 

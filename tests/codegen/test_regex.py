@@ -153,3 +153,17 @@ def test_what_cannot_be_drawn_is_warned_about_by_column_and_checked(pattern: str
     assert matched >= share - 0.05  # the redraws only ever help
     if pattern.startswith("^(?="):
         assert matched > 0.99  # a digit among four characters: the redraws find one
+
+
+def test_a_pattern_whose_values_would_be_huge_is_refused_before_anything_is_drawn():
+    """`x{200000000}` is a valid regex: drawn for ten rows it took 4.3 GB before failing."""
+    params, why = read_pattern("^x{200000000}$")
+    assert params is None and "200,000,000 bytes" in why and "ignored" in why
+    with pytest.raises(re.error, match="at most 65,536"):
+        regex_fill(np.random.default_rng(0), 10, "^(ab|[a-z]{9}){50000}$")  # the module's own guard, too
+    assert read_pattern("^(ab|c){1000}$")[0] is not None  # long but sane values stay
+    schema = SchemaSpec(source="s.json", tables=[TableSpec(name="t", columns=[
+        ColumnSpec(name="a", type="string", pattern="^x{200000000}$")])])
+    plan = map_schema(schema, 10)
+    assert plan.table("t").column("a").generator != "text.pattern"
+    assert any(w.startswith("t.a: pattern") and "ignored" in w for w in plan.warnings), plan.warnings
