@@ -36,6 +36,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
+from tasks.schema.bounds import step_past
 from tasks.schema.ddl_checks import (
     apply_fact,
     check_facts,
@@ -45,7 +46,6 @@ from tasks.schema.ddl_checks import (
     name_of,
     number,
     row_order,
-    step_past,
 )
 from tasks.schema.ddl_data import (
     MAX_SAMPLE_ROWS,

@@ -7,13 +7,12 @@ not enforced by construction, and the database still enforces it on load.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterator
 from typing import Any
 
 from sqlglot import exp
 
+from tasks.schema.bounds import step_past
 from tasks.schema.spec import ColumnSpec
 
 
@@ -145,26 +144,6 @@ def apply_fact(col: ColumnSpec, fact: str, value: Any) -> None:
     elif fact in {"max_length", "max_length-"} and isinstance(value, int):
         length = value - 1 if fact == "max_length-" else value
         col.max_length = length if col.max_length is None else min(col.max_length, length)
-
-
-def step_past(col: ColumnSpec, value: Any, direction: int) -> Any:
-    """The first value past an exclusive bound, in the column's own resolution."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            return value  # inf/NaN: dropped with a warning once the schema is read (finite.py)
-        if col.type == "integer":
-            return math.floor(value) + 1 if direction > 0 else math.ceil(value) - 1
-        if col.type == "decimal" and col.scale is not None:
-            return round(value + direction * 10 ** (-col.scale), col.scale)
-        return math.nextafter(float(value), math.inf if direction > 0 else -math.inf)
-    if isinstance(value, str) and col.type == "date":
-        try:
-            return (dt.date.fromisoformat(value) + dt.timedelta(days=direction)).isoformat()
-        except ValueError:
-            return value
-    return value
 
 
 def greater(a: Any, b: Any) -> bool:

@@ -44,6 +44,7 @@ from urllib.parse import unquote
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError as MetaSchemaError
 
+from tasks.schema.bounds import step_past
 from tasks.schema.errors import SchemaError
 from tasks.schema.references import check_schema
 from tasks.schema.refs import LocalReferences
@@ -544,10 +545,10 @@ class _Reader:
         if ex_high is True:
             ex_high, high = high, None
         if isinstance(ex_low, int | float) and not isinstance(ex_low, bool):
-            stepped = _step(col, ex_low, +1)
+            stepped = step_past(col, ex_low, +1)
             low = stepped if low is None else max(low, stepped)
         if isinstance(ex_high, int | float) and not isinstance(ex_high, bool):
-            stepped = _step(col, ex_high, -1)
+            stepped = step_past(col, ex_high, -1)
             high = stepped if high is None else min(high, stepped)
         if col.type in {"date", "datetime", "time"}:
             low = schema.get("formatMinimum", low)
@@ -616,17 +617,6 @@ def _ref_name(schema: Any) -> str | None:
     if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         return unquote(schema["$ref"].rstrip("/").rsplit("/", 1)[-1].split("#")[-1]) or None
     return None
-
-
-def _step(col: ColumnSpec, value: float, direction: int) -> float | int:
-    """The first value past an exclusive bound: the next integer, the next cent, or the next float."""
-    if not math.isfinite(value):
-        return value  # inf/NaN: dropped with a warning once the schema is read (finite.py)
-    if col.type == "integer":
-        return math.floor(value) + 1 if direction > 0 else math.ceil(value) - 1
-    if col.type == "decimal" and col.scale is not None:
-        return round(value + direction * 10 ** (-col.scale), col.scale)
-    return math.nextafter(float(value), math.inf if direction > 0 else -math.inf)
 
 
 def _greater(a: Any, b: Any) -> bool:
