@@ -1,6 +1,6 @@
 """Issue 11: keys that always hold, values that look real, modules that stand alone.
 
-Sakila (MySQL's sample database, BSD licence; tests/codegen/fixtures) has a foreign-key
+Sakila (MySQL's sample database, BSD licence; tests/schema/fixtures/dumps) has a foreign-key
 cycle (store -> staff -> store), a UNIQUE foreign key (store.manager_staff_id), composite
 primary keys, a three-column UNIQUE with a DATETIME member, TINYINT/SMALLINT/YEAR columns
 and rental/return dates. Every table is rendered, written to Parquet, and checked by an
@@ -26,8 +26,8 @@ from tasks.rows.validate import check_table
 from tasks.schema.ddl import parse_ddl
 from tests.codegen.conftest import POOL_CACHE
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SAKILA = FIXTURES / "sakila_mysql_tables.sql"
+DUMPS = Path(__file__).resolve().parents[1] / "schema" / "fixtures" / "dumps"
+SAKILA = DUMPS / "sakila_mysql.sql"  # the whole file, routines and data included, as a team would give it
 ROWS = 1000
 SAKILA_ROWS = {"store": 40, "staff": 60, "country": 100, "city": 400, "language": 20, "category": 16}
 
