@@ -201,9 +201,11 @@ def test_real_dumps_load_with_create(dump, tmp_path, pg_database):
 
 
 def test_public_chinook_schema_loads_unmodified(tmp_path, pg_database):
-    """Chinook's PostgreSQL schema (MIT, tests/load/data/README.md): 11 tables, a self-reference."""
+    """Chinook 1.4.5's PostgreSQL script (MIT; tests/schema/fixtures/dumps: its `DROP/CREATE DATABASE`
+    and `\\c chinook;` kept, the INSERTs cut to 30 rows each): 11 tables, a self-reference."""
     out = tmp_path / "out"
-    mockdata_pipeline(str(Path(__file__).parent / "data" / "chinook_postgresql_schema.sql"), 200, str(out), seed=9)
+    chinook = Path(__file__).resolve().parents[1] / "schema" / "fixtures" / "dumps" / "chinook_pg.sql"
+    mockdata_pipeline(str(chinook), 200, str(out), seed=9)
     summary = load_output(out, pg_database, create=True, parallel=3)
     assert summary.ok, (summary.tables, summary.warnings)
     assert len(summary.created) == 11 and not summary.warnings
