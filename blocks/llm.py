@@ -1,12 +1,9 @@
-"""The one way qaflow reaches an LLM: the `LLMEndpoint` block and `complete_json`.
+"""The `LLMEndpoint` block: which LLM qaflow asks, and how.
 
 `offline` is the built-in deterministic provider (no network); any
 OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, LM Studio) works by
-pointing `base_url` at it. `complete_json(messages, Model)` (blocks/llm_client.py)
-asks it for JSON that the pydantic `Model` validates, with structured output,
-repair, retries, a circuit breaker (`reset_circuits()` at the start of a run)
-and a disk cache; `usage_totals()` (blocks/llm_usage.py) is the
-process-wide token ledger a flow snapshots before and after to report its cost.
+pointing `base_url` at it. The client that asks it (`complete_json`, the
+answer cache and the usage ledger) is `tasks.llm`: blocks hold configuration.
 """
 
 from __future__ import annotations
@@ -69,28 +66,4 @@ class LLMEndpoint(QaflowBlock):
         return f"{self.base_url or 'https://api.openai.com/v1'} (model {self.model})"
 
 
-# The way in for callers: `from blocks.llm import complete_json, usage_totals`.
-from blocks.llm_client import (  # noqa: E402
-    LLMError,
-    LLMInvalidAnswer,
-    LLMRequestError,
-    LLMUnavailable,
-    circuit_open,
-    complete_json,
-    reset_circuits,
-)
-from blocks.llm_usage import LLMUsage, usage_scope, usage_totals  # noqa: E402
-
-__all__ = [
-    "LLMEndpoint",
-    "LLMError",
-    "LLMInvalidAnswer",
-    "LLMRequestError",
-    "LLMUnavailable",
-    "LLMUsage",
-    "circuit_open",
-    "complete_json",
-    "reset_circuits",
-    "usage_scope",
-    "usage_totals",
-]
+__all__ = ["LLMEndpoint"]

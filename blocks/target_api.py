@@ -7,6 +7,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from blocks.base import QaflowBlock, refuse_url_credentials
+from tasks.origins import OriginPolicy, check_entries
 from tasks.settings import settings
 
 # Headers that carry credentials; never a plain block header (see TargetAPI.headers).
@@ -97,8 +98,6 @@ class TargetAPI(QaflowBlock):
     @classmethod
     def _allowed_hosts_are_origins(cls, entries: list[str]) -> list[str]:
         """Each entry must name an origin (no path, user or query), so a typo fails when the block is made."""
-        from tasks.execution.origins import check_entries
-
         return check_entries(entries)
 
     @classmethod
@@ -108,8 +107,6 @@ class TargetAPI(QaflowBlock):
 
     def origins(self) -> set[str]:
         """The origins (scheme://host[:port]) requests may reach: the base URL's and `allowed_hosts`."""
-        from tasks.execution.origins import OriginPolicy
-
         return {str(o) for o in OriginPolicy.for_target(self.base_url, self.allowed_hosts).allowed}
 
     @field_validator("base_url")

@@ -9,7 +9,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr
 
 from blocks.base import QaflowBlock
-from tasks.settings import settings, state_dir
+from tasks.paths import CHROMA, state_dir
+from tasks.settings import settings
 
 
 class VectorStore(QaflowBlock):
@@ -49,7 +50,7 @@ class VectorStore(QaflowBlock):
             path = Path(os.path.expanduser(self.path)).resolve()
             path.mkdir(parents=True, exist_ok=True)
             return path
-        return state_dir("chroma")
+        return state_dir(*CHROMA)
 
     def describe(self) -> str:
         """Where the store is, for logs and summaries (no secrets)."""

@@ -7,9 +7,9 @@ everywhere. Each is a default only; a value the user exported wins.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
+
+__all__ = ["DEFAULTS", "apply_defaults", "limit_malloc_arenas"]
 
 DEFAULTS: dict[str, str] = {
     # Prefect: no telemetry heartbeat (it logs "database is locked" under the
@@ -28,7 +28,11 @@ DEFAULTS: dict[str, str] = {
 
 
 def apply_defaults() -> None:
-    """Set each default unless the environment already has the variable."""
+    """Set each default unless the environment already has the variable.
+
+    Called explicitly by the entry points (the `qaflow` console script and
+    `run_app`, each flow's body, the deployment server, tests/conftest.py, the
+    profiling scripts), never on import: importing a package changes nothing."""
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
 
@@ -59,6 +63,9 @@ def limit_malloc_arenas(arenas: int = WATCH_ARENAS) -> bool:
     """
     if os.environ.get("MALLOC_ARENA_MAX"):
         return False
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None

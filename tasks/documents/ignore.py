@@ -28,6 +28,7 @@ import pathspec
 
 from tasks.documents.errors import DocumentError, UnsupportedDocument
 from tasks.documents.opening import read_file
+from tasks.settings import settings
 
 # File-name patterns of debris, with who leaves it; matched on the name alone.
 DEBRIS: tuple[tuple[str, str], ...] = (
@@ -62,8 +63,7 @@ def debris(name: str) -> str | None:
 
 def gitignore_enabled() -> bool:
     """QAFLOW_RAG_GITIGNORE (default true): whether `.gitignore` files are honoured."""
-    value = os.environ.get("QAFLOW_RAG_GITIGNORE", "true").strip().lower()
-    return value not in {"0", "false", "no", "off"}
+    return settings().rag_gitignore
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ settings (QAFLOW_DOCUMENTS_MAX_*), so a team with bigger files can raise them.
 
 from __future__ import annotations
 
-import functools
-import os
 from dataclasses import dataclass
+
+from tasks.settings import settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,30 +30,14 @@ class ReadLimits:
 
     @classmethod
     def from_settings(cls) -> ReadLimits:
-        """The limits the environment sets now (QAFLOW_DOCUMENTS_MAX_*).
-
-        Building the settings costs ~0.7 ms; the limits are cached per value of
-        their environment variables, so a change (a test, a CLI flag) still shows.
-        """
-        return _limits_for(tuple(os.environ.get(name) for name in _ENV_NAMES))
-
-
-_ENV_NAMES = tuple(
-    f"QAFLOW_DOCUMENTS_MAX_{name}"
-    for name in ("FILE_BYTES", "UNPACKED_BYTES", "RATIO", "MEMBERS", "PDF_PAGES", "PDF_DECODED_BYTES")
-)
-
-
-@functools.lru_cache(maxsize=8)
-def _limits_for(_environment: tuple[str | None, ...]) -> ReadLimits:
-    from tasks.settings import settings
-
-    current = settings()
-    return ReadLimits(
-        max_file_bytes=current.documents_max_file_bytes,
-        max_unpacked_bytes=current.documents_max_unpacked_bytes,
-        max_ratio=current.documents_max_ratio,
-        max_members=current.documents_max_members,
-        max_pdf_pages=current.documents_max_pdf_pages,
-        max_pdf_decoded_bytes=current.documents_max_pdf_decoded_bytes,
-    )
+        """The limits the environment sets now (QAFLOW_DOCUMENTS_MAX_*, read through
+        tasks.settings, which parses each set of values once: a change shows at once)."""
+        current = settings()
+        return cls(
+            max_file_bytes=current.documents_max_file_bytes,
+            max_unpacked_bytes=current.documents_max_unpacked_bytes,
+            max_ratio=current.documents_max_ratio,
+            max_members=current.documents_max_members,
+            max_pdf_pages=current.documents_max_pdf_pages,
+            max_pdf_decoded_bytes=current.documents_max_pdf_decoded_bytes,
+        )

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tasks.embedding.model import ModelInfo
+from tasks.settings import settings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,7 +46,7 @@ class UnknownBackend(ValueError):
 
 def resolve_backend(backend: str | None = None) -> Backend:
     """`backend`, else QAFLOW_EMBEDDING_BACKEND, else onnx."""
-    name = (backend or os.environ.get("QAFLOW_EMBEDDING_BACKEND") or DEFAULT_BACKEND).strip().lower()
+    name = (backend or settings().embedding_backend or DEFAULT_BACKEND).strip().lower()
     if name not in BACKENDS:
         raise UnknownBackend(f"embedding backend {name!r} is not one of {', '.join(BACKENDS)}")
     return name  # type: ignore[return-value]

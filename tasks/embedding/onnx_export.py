@@ -28,9 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -38,7 +36,9 @@ from pathlib import Path
 from typing import Literal
 
 from tasks.embedding.model import ModelInfo
-from tasks.settings import state_dir
+from tasks.files import atomic_path
+from tasks.paths import MODELS_ONNX, state_dir
+from tasks.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,12 @@ def cache_folder() -> Path:
 
     QAFLOW_MODEL_CACHE lets several homes (test runs, CI jobs) share one export.
     """
-    override = os.environ.get("QAFLOW_MODEL_CACHE")
+    override = settings().model_cache
     if override:
-        folder = Path(override).expanduser().resolve()
+        folder = override.expanduser().resolve()
         folder.mkdir(parents=True, exist_ok=True)
         return folder
-    return state_dir("models", "onnx")
+    return state_dir(*MODELS_ONNX)
 
 
 def _slug(info: ModelInfo) -> str:
@@ -92,17 +92,9 @@ def prepared_path(info: ModelInfo, variant: Variant) -> Path:
 
 def _atomic(target: Path, write: Callable[[Path], None]) -> None:
     """Run `write(tmp)` next to `target`, check the result loads, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(target, mode=0o644) as tmp:  # the cache is a plain model file, not mkstemp's 0600
         write(tmp)
         _check_graph(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; the cache is a plain model file
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _cached(target: Path, build: Callable[[Path], None]) -> float:

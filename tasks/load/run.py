@@ -14,7 +14,6 @@ the same transaction (tasks/load/deferred.py); tables that existed keep theirs.
 from __future__ import annotations
 
 import logging
-import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,6 +38,7 @@ from tasks.load.deferred import Deferred, deferrable_tables, put_back, take_off
 from tasks.load.order import descendants, load_levels
 from tasks.load.source import SOURCE_FILE, SourceRecord, read_source
 from tasks.load.summary import LoadSummary, TableLoad
+from tasks.memory import peak_rss_mib
 
 log = logging.getLogger("qaflow.load")
 
@@ -64,7 +64,7 @@ def _scrub(text: str, db: Database) -> str:
 
 def table_files(out: Path, record: SourceRecord | None) -> dict[str, list[Path]]:
     """Part files per table, in the schema's table order when the folder has a source record."""
-    from tasks.rows.paths import table_folders
+    from tasks.codegen.paths import table_folders
 
     names = [t.name for t in record.spec.tables] if record else sorted(
         p.name for p in out.iterdir() if p.is_dir() and any(p.glob("part-*")))
@@ -263,10 +263,6 @@ def set_sequences(conn: Any, table: str) -> list[str]:
     return done
 
 
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def load_output(out_dir: str | Path, target: str | Database, *, create: bool = False, truncate: bool = False,
                 parallel: int = 2, method: str = "auto", keys_after: bool = True,
                 logger: logging.Logger | Any = None) -> LoadSummary:
@@ -332,7 +328,7 @@ def load_output(out_dir: str | Path, target: str | Database, *, create: bool = F
     summary.rows = sum(t.rows for t in summary.tables if t.status == "loaded")
     summary.seconds = round(time.perf_counter() - started, 3)
     summary.rows_per_s = round(summary.rows / max(summary.seconds, 1e-9))
-    summary.peak_rss_mb = _peak_rss_mb()
+    summary.peak_rss_mib = round(peak_rss_mib(), 1)
     for warning in summary.warnings:
         logger.warning("%s", warning)
     return summary

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from tasks.files import write_atomic
 from tasks.schema.spec import SchemaSpec
 
 SOURCE_FILE = "generators/source.json"  # beside mapping.yaml; no table's folder can be "generators"
@@ -82,12 +81,7 @@ def record_source(out_dir: str | Path, schema: str | Path, spec: SchemaSpec) -> 
         ddl = text if len(text) <= _MAX_TEXT else None
     record = SourceRecord(schema_path=str(path), kind=kind, dialect=dialect, sha256=digest.hexdigest(),
                           ddl=ddl, spec=spec)
-    target = Path(out_dir) / SOURCE_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-    tmp.write_text(record.model_dump_json(indent=1), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_atomic(Path(out_dir) / SOURCE_FILE, record.model_dump_json(indent=1))
 
 
 def read_source(out_dir: str | Path) -> SourceRecord:

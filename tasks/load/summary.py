@@ -33,7 +33,7 @@ class LoadSummary(BaseModel):
     rows: int = 0
     seconds: float = 0.0
     rows_per_s: float = 0.0
-    peak_rss_mb: float = 0.0
+    peak_rss_mib: float = Field(default=0.0, description="Peak resident memory of the loading process, MiB.")
     warnings: list[str] = Field(default_factory=list)
 
     @property

@@ -12,7 +12,6 @@ is not a dynamic variable (None): the caller reports it as an unknown variable.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import string
@@ -21,6 +20,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from tasks.settings import settings
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 _fakers: dict[str, Any] = {}
@@ -216,7 +217,7 @@ def locale_of(variables: Mapping[str, Any] | None) -> str:
         value = (variables or {}).get(name)
         if isinstance(value, str) and _LOCALE.match(value):
             return value
-    value = os.environ.get("QAFLOW_FAKER_LOCALE", "")
+    value = settings().faker_locale or ""
     return value if _LOCALE.match(value) else "en_US"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blocks import llm_client
+from tasks.llm import client as llm_client
 
 ANSWER = {"scenarios": [{"name": "The service is up", "tags": ["smoke"], "steps": [
     {"keyword": "When", "text": 'I send a GET request to "/health"'},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from blocks.llm import usage_scope
+from tasks.llm import usage_scope
 from tasks.requirements import read_requirements
 from tasks.scenarios.generate import generate_features
 from tests.fakes.openai_server import FakeOpenAI, endpoint_for

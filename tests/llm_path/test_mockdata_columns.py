@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.codegen.mapping import map_columns, map_schema
+from tasks.codegen.mapping import map_schema
+from tasks.codegen.steps import map_columns
 from tasks.schema.spec import ColumnSpec, SchemaSpec, TableSpec
 from tests.fakes.openai_server import FakeOpenAI, Reply, endpoint_for
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from blocks.llm import usage_scope
+from tasks.llm import usage_scope
 from tasks.requirements import read_requirements
 from tasks.scenarios.generate import generate_features
 from tasks.scenarios.llm import GENERATION_THREADS, LLM_CONCURRENCY

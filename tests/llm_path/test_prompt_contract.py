@@ -72,7 +72,7 @@ def test_the_contract_the_target_serves_and_the_profile_names_reach_the_flows_pr
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from flows.bdd import prompt_contract
+    from tasks.scenarios.contract import prompt_contract
 
     class Api(BaseHTTPRequestHandler):
         def do_GET(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from blocks.llm import LLMUsage, usage_scope, usage_totals
+from tasks.llm import LLMUsage, usage_scope, usage_totals
 from tasks.requirements.model import Requirement
 from tasks.scenarios.generate import generate_features
 from tests.fakes.openai_server import FakeOpenAI, Reply, _prompt_text, _tokens, endpoint_for

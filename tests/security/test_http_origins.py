@@ -15,10 +15,10 @@ from pydantic import SecretStr
 
 from blocks.target_api import AuthProfile, TargetAPI
 from tasks.execution.http import HttpSession, OriginRefused
-from tasks.execution.origins import Origin, OriginError, OriginPolicy, origin_of, parse_entry
 from tasks.execution.redaction import target_redactor
 from tasks.execution.results import ScenarioResult
 from tasks.execution.runner import execute_features
+from tasks.origins import Origin, OriginError, OriginPolicy, origin_of, parse_entry
 from tests.security.http_targets import Listener, TargetServer, self_signed
 
 pytestmark = pytest.mark.server

@@ -1,4 +1,4 @@
-"""complete_json through the real openai client against the loopback FakeOpenAI server."""
+"""complete_json (tasks/llm) through the real openai client against the loopback FakeOpenAI server."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field
 
-from blocks import llm_cache, llm_client
-from blocks.llm import (
-    LLMEndpoint,
+from blocks.llm import LLMEndpoint
+from tasks.llm import (
     LLMInvalidAnswer,
     LLMRequestError,
     LLMUnavailable,
     complete_json,
     usage_totals,
 )
+from tasks.llm import cache as llm_cache
+from tasks.llm import client as llm_client
 from tests.fakes.openai_server import TEST_API_KEY, FakeOpenAI, Reply, endpoint_for
 
 
@@ -147,7 +148,7 @@ def test_5xx_until_retries_run_out(
         endpoint = endpoint_for(llm, max_retries=3)
         llm.reply(*[Reply(status=500)] * 2, *[Reply(status=503)] * 2)
         with (
-            caplog.at_level(logging.WARNING, logger="blocks.llm_client"),
+            caplog.at_level(logging.WARNING, logger="tasks.llm.client"),
             pytest.raises(LLMRequestError) as caught,
         ):
             complete_json(ASK, Person, endpoint=endpoint)
@@ -167,7 +168,7 @@ def test_5xx_until_retries_run_out(
         assert cache_files() == []
 
         # the endpoint is down for the rest of this run: no request, the first reason, said once
-        with caplog.at_level(logging.WARNING, logger="blocks.llm_client"), pytest.raises(LLMRequestError) as again:
+        with caplog.at_level(logging.WARNING, logger="tasks.llm.client"), pytest.raises(LLMRequestError) as again:
             complete_json(ASK, Person, endpoint=endpoint)
         assert len(llm.requests) == 4 and "failed earlier in this run" in str(again.value)
         assert sum("not calling it again" in r.getMessage() for r in caplog.records) == 1

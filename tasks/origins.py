@@ -17,6 +17,10 @@ URLs are parsed with httpx's own parser, the one that sends the request, so
 the origin checked is the origin connected to (`http://target@evil:9/` goes to
 `evil`; host names are compared lower-case, without a trailing dot, and IP
 literals in their canonical form).
+
+A base module (standard library and httpx only): the TargetAPI block checks
+its `allowed_hosts` with it when the block is made, and the bdd runner
+(tasks/execution) enforces the same policy on every request.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import httpx
+
+__all__ = ["DEFAULT_PORTS", "Origin", "OriginError", "OriginPolicy", "check_entries", "origin_of", "parse_entry"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 ENTRY_FORMS = "host, host:port, [IPv6]:port, scheme://host or scheme://host:port"

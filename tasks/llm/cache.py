@@ -7,8 +7,10 @@ and the temperature. The endpoint's URL is deliberately not part of it: the same
 model asked the same thing is the same answer whether vLLM or Ollama serves it.
 Prompts never carry a local path, so the same document read from another folder
 or by another spelling of its path has the same key. Only answers that validated
-(schema and the caller's own checks) are written, so failures are never cached. Files are written to a temporary name and renamed, so a run
-killed mid-write leaves no half-written entry. Entries live under
+(schema and the caller's own checks) are written, so failures are never cached.
+Entries are written whole (tasks.files.write_atomic), private to the user
+(0600: answers quote the requirements), so a run killed mid-write leaves no
+half-written entry. Entries live under
 QAFLOW_HOME/llm-cache/<2 hex>/<key>.json; delete the folder to forget them.
 """
 
@@ -17,13 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from tasks.settings import state_dir
+from tasks.files import write_atomic
+from tasks.paths import LLM_CACHE, state_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def cache_key(
 
 
 def _path(key: str) -> Path:
-    return state_dir("llm-cache") / key[:2] / f"{key}.json"
+    return state_dir(*LLM_CACHE) / key[:2] / f"{key}.json"
 
 
 def load(key: str) -> Any | None:
@@ -71,15 +72,5 @@ def load(key: str) -> Any | None:
 
 def store(key: str, answer: Any, *, model: str, schema_name: str) -> Path:
     """Write one validated answer atomically (temporary file, then rename)."""
-    path = _path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
     entry = {"model": model, "schema": schema_name, "created": time.time(), "answer": answer}
-    fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(_path(key), json.dumps(entry, ensure_ascii=False), mode=0o600)

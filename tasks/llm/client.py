@@ -15,7 +15,7 @@ retries, caching and token accounting are done once and the same way:
 - A caller's own check (`check=`: e.g. "every step binds to the catalogue") runs
   on every answer that validates; its problems go back for repair like schema
   errors do.
-- Only answers that pass both are cached on disk (`blocks.llm_cache`), under the
+- Only answers that pass both are cached on disk (`tasks.llm.cache`), under the
   key of the original messages; a hit makes no call. `use_cache=False` re-asks
   (and still stores the fresh answer).
 - Circuit breaker: once an endpoint has failed for good in this process (retries
@@ -28,7 +28,7 @@ retries, caching and token accounting are done once and the same way:
   callers may ask from many threads and the endpoint's rate limits are respected
   (a 429 is still retried after its Retry-After).
 - Tokens, calls, cache hits, repairs, retries and failures go to the process-wide
-  ledger (`blocks.llm_usage`).
+  ledger (`tasks.llm.usage`).
 
 Errors name the endpoint (`LLMEndpoint.describe()`), never the key.
 """
@@ -48,13 +48,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from blocks import llm_cache
-from blocks.llm_usage import record
+from blocks.llm import LLMEndpoint
+from tasks.llm import cache as llm_cache
+from tasks.llm.usage import record
 
 if TYPE_CHECKING:
     import openai
-
-    from blocks.llm import LLMEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +205,6 @@ def complete_json(
     (`(usage_totals() - before).describe()`).
     """
     if endpoint is None:
-        from blocks.llm import LLMEndpoint
-
         endpoint = LLMEndpoint.resolve()
     if endpoint.offline:
         raise LLMUnavailable(
