@@ -13,7 +13,7 @@ The admission rule (one ledger per runner, i.e. per flow run):
     projected = max(rss_now, baseline + reserved) + footprint
     admit while projected <= budget
 
-- `rss_now` is the process's resident memory (psutil), measured at admission.
+- `rss_now` is the process's resident memory (tasks.memory), measured at admission.
 - `reserved` is the sum of the footprints of this runner's running tasks.
 - `baseline` is the process's RSS without those tasks: set to `rss_now` each
   time an admission happens while none of them runs, and lowered to
@@ -55,7 +55,6 @@ import concurrent.futures
 import heapq
 import logging
 import math
-import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -68,6 +67,8 @@ import psutil
 from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.collections import visit_collection
+
+from tasks.memory import MIB, rss_mib
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import RunInput
@@ -161,8 +162,8 @@ def default_memory_budget() -> int:
 
 
 def process_rss() -> int:
-    """Resident memory of this process in bytes."""
-    return psutil.Process(os.getpid()).memory_info().rss
+    """Resident memory of this process in bytes (the gate counts bytes; tasks.memory measures)."""
+    return round(rss_mib() * MIB)
 
 
 @dataclass
@@ -469,3 +470,18 @@ def _upstream_futures(
 
     visit_collection(parameters, visit_fn=visit, return_data=False)
     return found
+
+
+def dask_runner(address: str | None, workers: int | None) -> Any:
+    """A DaskTaskRunner for an existing cluster (`address`) or a LocalCluster of 1-thread workers.
+
+    Workers on other machines need the output folder (and QAFLOW_HOME's pools, or
+    they rebuild them) on a shared file system. Needs the dask extra (the flow's
+    check_arguments says so before any work).
+    """
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})

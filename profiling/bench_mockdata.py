@@ -288,13 +288,13 @@ def main() -> None:
     print(f"qaflow 1M rows, 1 worker: {wall1:.2f} s")
 
     wall_1m, res_1m = qaflow_run(module, 1_000_000, 2, "process", home / "r1")
-    peak_1m = max(r["peak_rss_bytes"] for r in res_1m) / 2**20
-    print(f"peak RSS per process at 1M rows: {peak_1m:.0f} MB")
+    peak_1m = max(r["peak_rss_mib"] for r in res_1m)
+    print(f"peak RSS per process at 1M rows: {peak_1m:.0f} MiB")
     if not args.skip_10m:
         wall_10m, res_10m = qaflow_run(module, 10_000_000, 2, "process", home / "r10")
-        peak_10m = max(r["peak_rss_bytes"] for r in res_10m) / 2**20
+        peak_10m = max(r["peak_rss_mib"] for r in res_10m)
         print(f"qaflow 10M rows, 2 processes: {wall_10m:.2f} s, {10_000_000 / wall_10m:,.0f} rows/s; "
-              f"peak RSS per process {peak_10m:.0f} MB ({(peak_10m / peak_1m - 1) * 100:+.0f}% vs 1M)")
+              f"peak RSS per process {peak_10m:.0f} MiB ({(peak_10m / peak_1m - 1) * 100:+.0f}% vs 1M)")
 
     if not args.skip_cli:
         default_command(home, args.cli_runs)

@@ -1,4 +1,4 @@
-"""`qaflow mockdata generate|codegen|providers`: mock rows from a schema.
+"""`qaflow mockdata generate|codegen|providers|load`: mock rows from a schema.
 
     qaflow mockdata generate examples/schemas/shop.sql --rows 1000000 --out out/shop
     qaflow mockdata codegen examples/schemas/shop.sql --out gen/      # modules + mapping.yaml
@@ -6,16 +6,22 @@
     qaflow mockdata providers                                         # the generator registry
     qaflow mockdata load out/shop --dsn postgresql://qa@127.0.0.1:5432/test --create --truncate
     qaflow mockdata generate examples/schemas/shop.sql --rows 1000 --out out/shop --load test-db
+
+Each command parses its arguments, calls the flow (flows/mockdata.py) or one
+public function, and prints the result model; the work lives in tasks/.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from flows.cli import common
+from tasks.rows.options import Format, Mode, Runner
 
 app = typer.Typer(help="Mock data: schema -> generators -> millions of rows.", no_args_is_help=True)
 
@@ -41,21 +47,25 @@ def _endpoint(llm_block: str | None):
     return LLMEndpoint.resolve(llm_block) if llm_block else LLMEndpoint.from_env()
 
 
+def _resolved(paths: list[Path]) -> list[Path]:
+    return [p.expanduser().resolve() for p in paths]
+
+
 @app.command()
 def generate(
     schema: Path = typer.Argument(..., help="Schema: .sql, .json (JSON Schema), .yaml (qaflow spec), .csv/.parquet sample."),
     rows: int = typer.Option(..., "--rows", "-n", help="Rows per table."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder: one sub-folder of part files per table."),
     seed: int | None = typer.Option(None, help="Same seed, same bytes (random when left out; printed)."),
-    shards: int | None = typer.Option(None, help="Part files per table (default: one per worker)."),
+    shards: int | None = typer.Option(None, min=1, help="Part files per table (default: one per worker)."),
     locale: str = typer.Option("en_US", help="Faker locale: en_US, ko_KR, ja_JP, de_DE, ..."),
-    fmt: str = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
+    fmt: Format = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
     table_rows: list[str] = typer.Option([], "--table-rows", help="TABLE=N for one table (repeatable)."),
-    mode: str = typer.Option("thread", help="Run shards in threads or child processes."),
+    mode: Mode = typer.Option("thread", help="Run shards in threads or child processes."),
     llm_block: str | None = typer.Option(None, "--llm", help="Name of a saved LLM endpoint block."),
     check_rows: int = typer.Option(250_000, "--check-rows",
                                    help="Read back and check unique/FK columns of tables up to this many rows."),
-    runner: str = typer.Option("local", help="local (memory-bounded threads) or dask."),
+    runner: Runner = typer.Option("local", help="local (memory-bounded threads) or dask."),
     address: str | None = typer.Option(None, help="Dask scheduler address (tcp://host:8786); default a LocalCluster."),
     workers: int | None = typer.Option(None, help="Workers of the Dask LocalCluster (default 2)."),
     load: str | None = typer.Option(None, "--load", help="Then load into PostgreSQL: a postgresql:// URL or a "
@@ -70,66 +80,52 @@ def generate(
     """Generate rows for every table of SCHEMA into OUT (and load them into a database with --load)."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        if fmt not in ("parquet", "csv", "jsonl"):
-            raise common.UserError(f"--format must be parquet, csv or jsonl, got {fmt!r}")
-        if mode not in ("thread", "process"):
-            raise common.UserError(f"--mode must be thread or process, got {mode!r}")
-        if runner not in ("local", "dask"):
-            raise common.UserError(f"--runner must be local or dask, got {runner!r}")
-        from tasks.schema import read_schema_file
-
-        # bad schemas fail here, before Prefect starts (named by their absolute path)
-        spec = _read_checked(read_schema_file, Path(schema).expanduser().resolve(), schema_dirs, as_json)
-        from flows.prefect_api import cli_flow_runs, start_api
-
-        start_api()  # the API server starts while the pipeline's libraries import
         overrides = _table_rows(rows, table_rows)
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
+        # bad schemas fail here, before Prefect starts (named by their absolute path)
+        spec = _read_checked(Path(schema).expanduser().resolve(), schema_dirs, as_json)
         counts: int | dict[str, int] = rows
         if isinstance(overrides, dict):
             unknown = set(overrides) - {t.name for t in spec.tables}
             if unknown:
                 raise common.UserError(f"--table-rows names unknown table(s): {', '.join(sorted(unknown))}")
             counts = {t.name: overrides.get(t.name, rows) for t in spec.tables}
-        total = sum(counts.values()) if isinstance(counts, dict) else counts * len(spec.tables)
+        from flows.prefect_api import cli_flow_runs, start_api
+
+        start_api()  # the API server starts while the pipeline's libraries import
         from flows.mockdata import mockdata_pipeline
-        from tasks.rows.run import add_listener, remove_listener
+        from tasks.rows.progress import PROGRESS
 
-        progress = Progress(TextColumn("[bold]rows"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=common.console(), transient=as_json)
-        task_id = progress.add_task("rows", total=total)
-
-        def advance(_table: str, n: int) -> None:
-            progress.update(task_id, advance=n)
-
-        add_listener(advance)
-        try:
-            with progress, cli_flow_runs():
-                summary = mockdata_pipeline(
-                    str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
-                    llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,
-                    runner=runner, address=address, workers=workers, load=_password_to_env(load),
-                    null_rate=null_rate, schema_dirs=[str(d.expanduser().resolve()) for d in schema_dirs] or None,
-                )
-        finally:
-            remove_listener(advance)
+        total = sum(counts.values()) if isinstance(counts, dict) else counts * len(spec.tables)
+        with _rows_bar(total, as_json) as advance, PROGRESS.listening(advance), cli_flow_runs():
+            summary = mockdata_pipeline(
+                str(schema), counts, str(out), seed=seed, shards=shards, locale=locale, fmt=fmt,
+                llm=_endpoint(llm_block) if llm_block else None, mode=mode, max_check_rows=check_rows,
+                runner=runner, address=address, workers=workers, load=_password_to_env(load),
+                null_rate=null_rate, schema_dirs=[str(d) for d in _resolved(schema_dirs)] or None,
+            )
         common.emit(summary, as_json, _render_summary)
 
 
-def _read_checked(read, schema: Path, schema_dirs: list[Path], as_json: bool):
+@contextmanager
+def _rows_bar(total: int, as_json: bool) -> Iterator[Callable[[Any], None]]:
+    """A bar of rows written (left on screen, or removed at the end with --json); yields the
+    progress hook (tasks.progress) that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("[bold]rows"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=common.console(), transient=as_json)
+    task_id = progress.add_task("rows", total=total)
+    with progress:
+        yield lambda event: progress.update(task_id, advance=event.advance)
+
+
+def _read_checked(schema: Path, schema_dirs: list[Path], as_json: bool):
     """Read the schema before anything runs; with --json a SchemaError is also printed as JSON on stdout
     ({"error": {"message", "reason", "file", "line", "column", "pointer"}}), then fails as one line."""
-    from tasks.schema import SchemaError
+    from tasks.schema import SchemaError, read_schema_file
 
     try:
-        return read(schema, schema_dirs=[d.expanduser().resolve() for d in schema_dirs])
+        return read_schema_file(schema, schema_dirs=_resolved(schema_dirs))
     except SchemaError as exc:
         if as_json:
             common.emit({"error": {"message": str(exc), "reason": exc.reason, "file": exc.file, "line": exc.line,
@@ -155,57 +151,42 @@ def _password_to_env(load: str | None) -> str | None:
 # Above this many tables the summary lists tables in columns, not one wrapped row each
 # (a 70-table schema stays within a screen); `--json` has every table's checks.
 COMPACT_ABOVE = 12
-SKIPPED = re.compile(r"skipped (?P<count>\d+) (?P<kind>.+?) statements? \(first at line (?P<line>\d+)\)$")
 LIST_AT_MOST = 24  # table names listed in the compact summary; the rest are counted
 
 
-def _render_compact(con, title: str, tables: list) -> None:
-    from rich.columns import Columns
-    from rich.markup import escape
-
-    con.print(title, highlight=False)
-    shown = tables if len(tables) <= LIST_AT_MOST else tables[:LIST_AT_MOST - 4]
-    cells = [f"{escape(t.name)} [dim]{t.rows:,}[/]" for t in shown]
-    if len(shown) < len(tables):
-        cells.append(f"[dim]... and {len(tables) - len(shown)} more[/]")
-    con.print(Columns(cells, padding=(0, 3)))
-    files = sum(len(t.files) for t in tables)
-    megabytes = sum(t.bytes for t in tables) / 2**20
-    con.print(f"{len(tables)} tables, {files} files, {megabytes:,.1f} MB; every table passed its checks "
-              "(row counts, unique keys, foreign keys; each table's with --json)", highlight=False)
-
-
 def _render_summary(summary) -> None:
+    """A tasks.rows.summary.MockdataSummary for people."""
+    from rich.columns import Columns
     from rich.markup import escape
     from rich.table import Table
 
     con = common.console()
-    title = (f"{summary.rows:,} rows in {summary.seconds:.2f} s ({summary.rows_per_s:,.0f} rows/s generating), "
-             f"seed {summary.seed}")
     if len(summary.tables) > COMPACT_ABOVE:
-        _render_compact(con, title, summary.tables)
+        con.print(summary.headline(), highlight=False)
+        shown = summary.tables if len(summary.tables) <= LIST_AT_MOST else summary.tables[:LIST_AT_MOST - 4]
+        cells = [f"{escape(t.name)} [dim]{t.rows:,}[/]" for t in shown]
+        if len(shown) < len(summary.tables):
+            cells.append(f"[dim]... and {len(summary.tables) - len(shown)} more[/]")
+        con.print(Columns(cells, padding=(0, 3)))
+        con.print(summary.checks_line(), highlight=False)
     else:
-        table = Table(title=title)
+        table = Table(title=summary.headline())
         for name in ("table", "rows", "files", "MB", "rows/s", "checks"):
             table.add_column(name, justify="right" if name in ("rows", "files", "MB", "rows/s") else "left")
         for t in summary.tables:
             table.add_row(escape(t.name), f"{t.rows:,}", str(len(t.files)), f"{t.bytes / 2**20:.1f}",
                           f"{t.rows_per_s:,.0f}", escape(t.checks))
         con.print(table)
-    con.print("mapping: " + ", ".join(f"{how} {len(cols)}" for how, cols in summary.mapping.items()),
-              highlight=False)
+    con.print(f"mapping: {summary.mapping_line()}", highlight=False)
     con.print(f"LLM: {summary.llm}", highlight=False)
     for column, reason in (summary.fallbacks if summary.llm_usage else {}).items():  # the LLM's leftovers
         con.print(f"  fallback {escape(column)}: {escape(reason)}", highlight=False)
     con.print(f"data: {escape(summary.out_dir)}   generators: {escape(summary.generators_dir)}", highlight=False)
-    skipped = [m for m in map(SKIPPED.match, summary.warnings) if m]
-    if skipped:  # a whole dump's statements qaflow does not model: one line, each kind with its count
-        con.print("skipped statements (first line): " + ", ".join(
-            f"{int(m['count']):,} {escape(m['kind'])} ({m['line']})" for m in skipped), highlight=False)
-    for warning in summary.warnings:
-        if not SKIPPED.match(warning):
-            con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-    if getattr(summary, "load", None) is not None:
+    if summary.skipped_line():  # a whole dump's statements qaflow does not model: one line
+        con.print(escape(summary.skipped_line()), highlight=False)
+    for warning in summary.other_warnings():
+        con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+    if summary.load is not None:
         _render_load(summary.load)
 
 
@@ -238,12 +219,13 @@ def load(
 
 
 def _render_load(summary) -> None:
+    """A tasks.load.LoadSummary for people."""
     from rich.markup import escape
     from rich.table import Table
 
     con = common.console()
     table = Table(title=f"loaded {summary.rows:,} rows into {escape(summary.database)} in {summary.seconds:.2f} s "
-                        f"({summary.rows_per_s:,.0f} rows/s), peak RSS {summary.peak_rss_mb:,.0f} MB")
+                        f"({summary.rows_per_s:,.0f} rows/s), peak RSS {summary.peak_rss_mib:,.0f} MiB")
     errors = any(t.error for t in summary.tables)
     for name in ("table", "status", "rows", "rows/s", "via", *(["error"] if errors else [])):
         table.add_column(name, justify="right" if name in ("rows", "rows/s") else "left")
@@ -277,44 +259,29 @@ def codegen(
     with common.errors_as_lines():
         if rows <= 0:
             raise common.UserError(f"--rows must be positive, got {rows}")
-        from tasks.codegen.mapping import map_schema
-        from tasks.codegen.render import mapping_text, render_table, write_text
-        from tasks.rows.paths import module_file, table_folders
-        from tasks.schema import read_schema_file
-        from tasks.settings import state_dir
+        spec = _read_checked(schema, schema_dirs, as_json)
+        names = [t.name for t in spec.tables]
+        if table is not None and table not in names:
+            raise common.UserError(f"{schema}: no table {table!r}; tables: {', '.join(names)}")
+        if out.suffix == ".py" and table is None and len(names) > 1:
+            raise common.UserError(f"{schema} has {len(names)} tables: give a folder to --out, or --table NAME")
+        from tasks.codegen.standalone import write_standalone
 
-        spec = _read_checked(read_schema_file, schema, schema_dirs, as_json)
-        plan = map_schema(spec, rows, locale, _endpoint(llm_block), null_rate=null_rate)
-        tables = [t for t in plan.tables if table in (None, t.name)]
-        if not tables:
-            raise common.UserError(f"{schema}: no table {table!r}; tables: {', '.join(t.name for t in plan.tables)}")
-        single = out.suffix == ".py"
-        if single and len(tables) > 1:
-            raise common.UserError(f"{schema} has {len(tables)} tables: give a folder to --out, or --table NAME")
-        folder = (out.parent if single else out).resolve()
-        folders = table_folders(t.name for t in plan.tables)  # safe file names, as `generate` uses
-        rendered = {}  # every module is rendered and checked before the first one is written
-        for t in tables:
-            target = out.resolve() if single else folder / module_file(folders[t.name])
-            rendered[t.name] = (target, render_table(t, source=str(schema), locale=locale,
-                                                     pool_cache=str(state_dir("pools")), module_name=target.name))
-        written = {name: str(write_text(target, code, root=folder)) for name, (target, code) in rendered.items()}
-        mapping = write_text(folder / "mapping.yaml", mapping_text(spec, plan), root=folder)
-        result = {"modules": written, "mapping": str(mapping), "mapped": plan.columns_by_how(),
-                  "llm": plan.summary.llm_note, "llm_usage": plan.summary.llm_usage, "warnings": plan.warnings}
+        result = write_standalone(spec, out, source=str(schema), rows=rows, table=table, locale=locale,
+                                  endpoint=_endpoint(llm_block), null_rate=null_rate)
         common.emit(result, as_json, _render_codegen)
 
 
-def _render_codegen(result: dict) -> None:
+def _render_codegen(result) -> None:
+    """A tasks.codegen.standalone.CodegenResult for people."""
     from rich.markup import escape
 
     con = common.console()
-    for name, path in result["modules"].items():
+    for name, path in result.modules.items():
         con.print(f"[bold]{escape(name)}[/]: {escape(path)}", highlight=False)
-    con.print(f"mapping (edit, then re-run codegen on it): {result['mapping']}", highlight=False)
-    con.print("mapped: " + ", ".join(f"{how} {len(cols)}" for how, cols in result["mapped"].items()),
-              highlight=False)
-    for warning in result["warnings"]:
+    con.print(f"mapping (edit, then re-run codegen on it): {result.mapping}", highlight=False)
+    con.print("mapped: " + ", ".join(f"{how} {len(cols)}" for how, cols in result.mapped.items()), highlight=False)
+    for warning in result.warnings:
         con.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
@@ -326,15 +293,9 @@ def providers(
     """List the generator registry: names, column types, parameters."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        from tasks.codegen.registry import registry
+        from tasks.codegen.providers import list_providers
 
-        items = [
-            {"name": g.name, "family": g.family, "types": list(g.fits), "output": g.output if isinstance(g.output, str)
-             else "depends on params", "params": {k: v for k, v in g.params.items() if k not in g.depends},
-             "reads": list(g.depends), "unique": g.unique, "description": g.description}
-            for g in sorted(registry().values(), key=lambda g: g.name) if family in (None, g.family)
-        ]
-        common.emit(items, as_json, _render_providers)
+        common.emit(list_providers(family), as_json, _render_providers)
 
 
 def _render_providers(items: list[dict]) -> None:

@@ -19,15 +19,13 @@ import logging
 import re
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from tasks.codegen.kernel import fit_composite_key
 from tasks.codegen.literals import check_plain
 from tasks.codegen.plan import ColumnPlan, MappingSummary, Plan, TablePlan
-from tasks.codegen.registry import Generator, get, registry
-from tasks.codegen.rules import (
+from tasks.generator_runtime.kernel import fit_composite_key
+from tasks.generators.registry import Generator, get, registry
+from tasks.generators.rules import (
     EVENT_ANCHORS,
     FORMATS,
     KEY_GENERATORS,
@@ -40,7 +38,7 @@ from tasks.codegen.rules import (
     TYPED_RULES,
     UNIQUE_GENERATORS,
 )
-from tasks.codegen.text import pattern_warnings, read_pattern  # regexes as they are (issue 18)
+from tasks.generators.text import pattern_warnings, read_pattern  # regexes as they are
 from tasks.schema.spec import ColumnSpec, SchemaSpec, TableSpec
 
 log = logging.getLogger(__name__)
@@ -200,7 +198,7 @@ def constrain(table: TableSpec, col: ColumnSpec, name: str, params: dict) -> tup
         merged["min"] = low
     if "max" in gen.params and high is not None:
         merged["max"] = high
-    if "tz" in gen.params and col.timezone:  # timestamptz: an Arrow timestamp with its zone (11a)
+    if "tz" in gen.params and col.timezone:  # timestamptz: an Arrow timestamp with its zone
         merged["tz"] = col.timezone
     span = int_type_range(col)
     if span is not None and col.type == "integer":
@@ -406,8 +404,8 @@ def llm_request(schema: SchemaSpec, plans: dict[str, list[ColumnPlan]]) -> list[
 def trial_run(plan: ColumnPlan, locale: str = "en_US", rows: int = 8) -> None:
     """Generate a few values with the plan's generator and parameters: the LLM's parameters
     must work before they reach a rendered module (bad ones raise here, not mid-run)."""
-    from tasks.codegen.kernel import generate_table
-    from tasks.codegen.pools import Pools
+    from tasks.generator_runtime.kernel import generate_table
+    from tasks.generator_runtime.pools import Pools
     from tasks.settings import state_dir
 
     batches = generate_table(
@@ -468,7 +466,7 @@ def ask_llm(messages: list[dict], endpoint: Any, refresh: bool = False) -> dict:
     """One complete_json call, never raising for an LLM failure (a handled case: no traceback):
     `{"columns": [...], "error": None}`, or the valid part of an answer that stayed partly
     invalid after the repairs (or none) with `error` saying why."""
-    from blocks.llm import LLMError, complete_json
+    from tasks.llm import LLMError, complete_json
 
     try:
         answer = complete_json(messages, LLMMapping, endpoint=endpoint, use_cache=not refresh,
@@ -654,7 +652,7 @@ def _compose(table: TablePlan, spec: TableSpec, members: list[ColumnPlan], group
                 high = _epoch(col.params.get("max"), unit, "2026-01-01T00:00:00")
             col.generator, col.arrow = "id.key_part", {"int": "int64", "day": "date32",
                                                         "second": "timestamp[us]"}[unit]
-            if unit == "second" and by_spec[col.name].timezone:  # timestamptz keeps its zone (11a)
+            if unit == "second" and by_spec[col.name].timezone:  # timestamptz keeps its zone
                 col.arrow = "timestamp[us, tz=UTC]"
             col.params = {"min": low, "max": max(high, low), "unit": unit, "composite": {"pos": pos, "group": group}}
         col.null_rate = 0.0
@@ -818,9 +816,9 @@ def map_schema(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en
                endpoint: Any = None, ask: Any = None, null_rate: float | None = None) -> Plan:
     """Heuristics for every column, then one LLM call (when `endpoint` is online) for the
     columns they could only guess. `ask(messages, endpoint) -> dict` makes the call
-    (default: complete_json directly; the map-columns task passes its cached task).
+    (default: complete_json directly; the map-columns task, tasks/codegen/steps.py, passes its own task).
     """
-    from blocks.llm import LLMUsage, reset_circuits, usage_scope
+    from tasks.llm import LLMUsage, reset_circuits, usage_scope
 
     plans = heuristic_plans(schema)
     notes: list[str] = []
@@ -849,25 +847,3 @@ def map_schema(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en
     if used is not None:
         plan.summary.llm_usage = used.numbers()
     return plan
-
-
-# ------------------------------------------------------------------ Prefect tasks
-
-
-@task(name="map-columns-llm", cache_policy=NO_CACHE)
-def llm_choices(messages: list[dict], model: str, base_url: str | None, endpoint: Any) -> dict:
-    """One LLM call per schema, shown as its own task run. Not cached by Prefect (the LLM
-    client caches accepted answers by meaning; a failed or partial answer is never kept) and
-    not retried by Prefect (the client retries; its circuit breaker stops an outage)."""
-    return ask_llm(messages, endpoint)
-
-
-def _cached_ask(messages: list[dict], endpoint: Any) -> dict:
-    return llm_choices(messages, endpoint.model, endpoint.base_url, endpoint)
-
-
-@task(name="map-columns")
-def map_columns(schema: SchemaSpec, rows: int | dict[str, int], locale: str = "en_US",
-                endpoint: Any = None, null_rate: float | None = None) -> Plan:
-    """Map every column to a generator (the LLM part cached by Prefect on its inputs)."""
-    return map_schema(schema, rows, locale, endpoint, ask=_cached_ask, null_rate=null_rate)

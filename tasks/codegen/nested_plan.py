@@ -4,7 +4,7 @@ Every leaf inside goes through the same mapping as a table column (the schema's
 constraints, then the name rules, then its type), with the enclosing object as
 its "table": an `email` inside `contact` becomes an e-mail, a `city` inside
 `address` a city, and members that read each other (e-mail after name) are made
-in dependency order. The result is the shape tree tasks/codegen/nested.py runs.
+in dependency order. The result is the shape tree tasks/generators/nested.py runs.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tasks.codegen.nested import nested_output, node_shape
 from tasks.codegen.plan import ColumnPlan, TablePlan
+from tasks.generators.nested import nested_output, node_shape
 from tasks.schema.spec import ColumnSpec, TableSpec
 
 DEFAULT_EXTRA_ITEMS = 3  # an array without maxItems holds minItems .. minItems + 3 elements

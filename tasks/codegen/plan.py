@@ -59,7 +59,7 @@ class TablePlan(BaseModel):
 
     def order(self) -> list[int]:
         """Column positions so that a column comes after the columns its generator reads."""
-        from tasks.codegen.registry import get
+        from tasks.generators.registry import get
 
         position = {c.name: i for i, c in enumerate(self.columns)}
         needs: dict[int, set[int]] = {}

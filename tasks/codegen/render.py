@@ -1,9 +1,10 @@
 """Plan -> a readable, standalone `<table>_generator.py` per table.
 
 The Jinja template writes the frame (CLI, `generate`, `write`); the code inside
-comes from the registry itself: the kernel, the pools, the writer and the
-source of each generator function used, copied with `inspect`. No text from
-the LLM ever reaches the module: the LLM only chose names and parameters,
+comes from qaflow itself, copied with `inspect`: the source of each generator
+function used, and of tasks/generator_runtime (kernel, pools, writer) the
+definitions those and the frame use (tasks/codegen/runtime_code.py). No text
+from the LLM ever reaches the module: the LLM only chose names and parameters,
 which appear as literals in the COLUMNS table.
 
 Names and values from a schema are data, never code: the template prints only
@@ -16,17 +17,15 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
+import re
 import shlex
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import jinja2
-from prefect import task
 
-from tasks.codegen import kernel, pools
+from tasks.codegen.checked import passed_before, remember, verdict_key
 from tasks.codegen.literals import (
     Source,
     UnsafeValue,
@@ -36,10 +35,11 @@ from tasks.codegen.literals import (
     shell_word,
     shown,
 )
+from tasks.codegen.paths import inside, module_file, table_folders, table_slug
 from tasks.codegen.plan import Plan, TablePlan
-from tasks.codegen.registry import get
-from tasks.rows import writer
-from tasks.rows.paths import inside, module_file, table_folders, table_slug
+from tasks.codegen.runtime_code import runtime_sections, source_names
+from tasks.files import write_atomic
+from tasks.generators.registry import get
 from tasks.schema.spec import SchemaSpec
 
 DEFAULT_BATCH_SIZE = 131_072
@@ -79,21 +79,16 @@ def _docstring_values() -> jinja2.Environment:
     return env
 
 
-@cache  # the same three modules for every table: read and parsed once per process
-def module_source(module: ModuleType) -> str:
-    """A module's code without its docstring, `__future__` import and imports of qaflow itself."""
-    text = inspect.getsource(module)
-    tree = ast.parse(text)
-    drop: set[int] = set()
-    for node in tree.body:
-        is_doc = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node is tree.body[0]
-        is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
-        is_ours = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tasks"
-        if is_doc or is_future or is_ours:
-            drop.update(range(node.lineno, node.end_lineno + 1))
-    lines = text.splitlines()
-    kept = [line for number, line in enumerate(lines, start=1) if number not in drop]
-    return "\n".join(kept).strip() + "\n"
+@cache
+def _frame_names() -> frozenset[str]:
+    """Names the module template's own code reads (CLI, generate, write), to pick the runtime it needs.
+
+    Its Jinja parts are blanked: they print data (repr'd literals) and pasted code, whose
+    names are counted from that code itself.
+    """
+    text = (TEMPLATES / "generator.py.j2").read_text(encoding="utf-8")
+    text = re.sub(r"{{.*?}}", "None", re.sub(r"{%.*?%}", "", text))
+    return source_names(text)
 
 
 @cache
@@ -170,17 +165,20 @@ def render_table(table: TablePlan, *, source: str, locale: str = "en_US",
              "columns": [{"name": c.name, "generator": c.generator, "params": c.params, "how": c.how}
                          for c in table.columns]}
     docstring = Source(_environment().get_template("docstring.j2").render(**facts))
+    roots = set(_frame_names()).union(*(source_names(code) for code in functions))
     code = _environment().get_template("generator.py.j2").render(
         docstring=docstring, table=table, locale=locale, batch_size=batch_size, pool_cache=pool_cache or "",
-        modules=[(Source(label), Source(module_source(m)))
-                 for label, m in (("kernel", kernel), ("value pools", pools), ("writer", writer))],
+        modules=[(Source(label), Source(text)) for label, text in runtime_sections(roots)],
         functions=functions, registry=registry_lines, columns=columns, order=order, parent_rows=parent_rows,
     )
-    check_module(code, table=table.name, module_name=module_name,
-                 docstring=_docstring_values().get_template("docstring.j2").render(**facts),
-                 values={"TABLE": table.name, "LOCALE": locale, "DEFAULT_ROWS": table.rows, "PARENT_ROWS": parent_rows,
-                         "BATCH_SIZE": batch_size, "COLUMNS": runtime, "ORDER": order,
-                         "POOL_CACHE": pool_cache or "", "REGISTRY": [name for name, _ in registry_lines]})
+    meant = _docstring_values().get_template("docstring.j2").render(**facts)
+    values = {"TABLE": table.name, "LOCALE": locale, "DEFAULT_ROWS": table.rows, "PARENT_ROWS": parent_rows,
+              "BATCH_SIZE": batch_size, "COLUMNS": runtime, "ORDER": order,
+              "POOL_CACHE": pool_cache or "", "REGISTRY": [name for name, _ in registry_lines]}
+    verdict = verdict_key(code, meant, values)
+    if not passed_before(verdict):  # the same text, meant to say the same, passed before (tasks/codegen/checked.py)
+        check_module(code, table=table.name, module_name=module_name, docstring=meant, values=values)
+        remember(verdict)
     return code
 
 
@@ -227,14 +225,8 @@ def check_module(code: str, *, table: str, module_name: str, docstring: str, val
 
 
 def write_text(path: Path, text: str, *, root: Path | None = None) -> Path:
-    """Write a file under a temporary name, then rename it into place (only inside `root` when given)."""
-    if root is not None:
-        path = inside(root, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write a file whole or not at all (tasks.files.write_atomic), only inside `root` when given."""
+    return write_atomic(inside(root, path) if root is not None else path, text)
 
 
 def render_plan(plan: Plan, out_dir: Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
@@ -276,9 +268,8 @@ def mapping_spec(schema: SchemaSpec, plan: Plan) -> SchemaSpec:
     return schema.model_copy(update={"tables": tables})
 
 
-@task(name="render-generators")
-def render_generators(plan: Plan, schema: SchemaSpec, out_dir: str, batch_size: int = DEFAULT_BATCH_SIZE,
-                      pool_cache: str | None = None) -> dict[str, str]:
+def write_generators(plan: Plan, schema: SchemaSpec, out_dir: str, batch_size: int = DEFAULT_BATCH_SIZE,
+                     pool_cache: str | None = None) -> dict[str, str]:
     """Write `<table>_generator.py` for every table and `mapping.yaml` beside them."""
     paths = render_plan(plan, Path(out_dir), batch_size=batch_size, pool_cache=pool_cache)
     write_text(Path(out_dir) / "mapping.yaml", mapping_text(schema, plan), root=Path(out_dir))

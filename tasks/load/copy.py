@@ -205,7 +205,7 @@ def _pg_array(value: Any) -> str | None:
 
 def text_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Columns as PostgreSQL's text input reads them: uuids, bytea as \\x.., arrays as {..}, JSON."""
-    from tasks.rows.writer import uuid_text
+    from tasks.generator_runtime.writer import uuid_text
 
     arrays = []
     for array in batch.columns:

@@ -4,33 +4,32 @@ Threads share the value pools and need no start-up, and numpy, Arrow and the
 Parquet encoder release the GIL for their large operations; a child process
 (`python <table>_generator.py --start-row ...`) sidesteps the GIL entirely at
 the cost of an interpreter start. Both run the same rendered code.
+
+Rows written are reported to tasks/rows/progress.py's PROGRESS ("rows" events).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import resource
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
 
-from prefect import task
 from pydantic import BaseModel
 
+from tasks.memory import peak_rss_mib
+from tasks.rows.options import Mode
+from tasks.rows.progress import PROGRESS
 from tasks.rows.shards import Shard
 
-Mode = Literal["thread", "process"]
 SHARD_MEMORY_TAG = "mem:256MiB"  # one batch in flight per shard: ~130k rows x 15 columns, encoded
 
 _modules: dict[tuple[str, float], ModuleType] = {}
 _modules_lock = threading.Lock()
-_listeners: list[Callable[[str, int], None]] = []
 
 
 class ShardResult(BaseModel):
@@ -42,22 +41,7 @@ class ShardResult(BaseModel):
     rows: int
     bytes: int
     seconds: float
-    peak_rss_bytes: int
-
-
-def add_listener(fn: Callable[[str, int], None]) -> None:
-    """Call `fn(table, rows)` after every batch written in this process (the CLI's progress bar)."""
-    _listeners.append(fn)
-
-
-def remove_listener(fn: Callable[[str, int], None]) -> None:
-    if fn in _listeners:
-        _listeners.remove(fn)
-
-
-def _notify(table: str, rows: int) -> None:
-    for fn in list(_listeners):
-        fn(table, rows)
+    peak_rss_mib: float  # of the process that wrote it (this one in thread mode, the child's otherwise)
 
 
 def load_generator(path: str | Path) -> ModuleType:
@@ -71,11 +55,6 @@ def load_generator(path: str | Path) -> ModuleType:
             spec.loader.exec_module(module)
             _modules[key] = module
         return _modules[key]
-
-
-def peak_rss_bytes() -> int:
-    """This process's peak resident memory so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def run_shard(module_path: str | Path, shard: Shard, *, seed: int, fmt: str, locale: str,
@@ -92,28 +71,21 @@ def run_shard(module_path: str | Path, shard: Shard, *, seed: int, fmt: str, loc
             raise RuntimeError(f"{Path(module_path).name} failed for rows {shard.start}..{shard.start + shard.rows}: "
                                f"{lines[-1] if lines else f'exit code {done.returncode}'}")
         info = json.loads(done.stdout.strip().splitlines()[-1])
-        _notify(shard.table, info["rows"])
-        peak = int(info.get("peak_rss_bytes", 0))
+        PROGRESS.emit("rows", advance=info["rows"], table=shard.table)
+        peak = float(info.get("peak_rss_mib", 0.0))
     else:
         module = load_generator(module_path)
         info = module.write(shard.path, shard.rows, seed, shard.start, total_rows=shard.total, fmt=fmt,
                             locale=locale, pool_cache=pool_cache,
-                            on_batch=lambda n: _notify(shard.table, n))
-        peak = peak_rss_bytes()
+                            on_batch=lambda n: PROGRESS.emit("rows", advance=n, table=shard.table))
+        peak = peak_rss_mib()
     return ShardResult(table=shard.table, index=shard.index, path=info["path"], rows=info["rows"],
-                       bytes=info["bytes"], seconds=round(time.perf_counter() - started, 4), peak_rss_bytes=peak)
-
-
-@task(name="write-shard", tags=[SHARD_MEMORY_TAG], task_run_name="write-{shard.table}-{shard.index}")
-def write_shard(module_path: str, shard: Shard, seed: int, fmt: str, locale: str, pool_cache: str | None,
-                mode: Mode = "thread") -> ShardResult:
-    """One row range of one table into its part file (pure computation and local disk: no retries)."""
-    return run_shard(module_path, shard, seed=seed, fmt=fmt, locale=locale, pool_cache=pool_cache, mode=mode)
+                       bytes=info["bytes"], seconds=round(time.perf_counter() - started, 4), peak_rss_mib=peak)
 
 
 def pools_needed(plan) -> list[str]:
     """Value pools any table of the plan draws from."""
-    from tasks.codegen.registry import get
+    from tasks.generators.registry import get
 
     names: list[str] = []
     for table in plan.tables:
@@ -124,10 +96,9 @@ def pools_needed(plan) -> list[str]:
     return names
 
 
-@task(name="warm-pools")
-def warm_pools(plan, pool_cache: str | None) -> list[str]:
+def fill_pools(plan, pool_cache: str | None) -> list[str]:
     """Fill (or load) the plan's value pools once, before shards run side by side."""
-    from tasks.codegen.pools import POOL_GROUP, load_group
+    from tasks.generator_runtime.pools import POOL_GROUP, load_group
 
     groups = sorted({POOL_GROUP[name] for name in pools_needed(plan)})
     for group in groups:

@@ -11,7 +11,7 @@ import os
 
 from pydantic import BaseModel
 
-from tasks.rows.writer import FORMATS
+from tasks.generator_runtime.writer import FORMATS
 
 
 class Shard(BaseModel):

@@ -8,9 +8,8 @@
     .yaml .yml           qaflow's YAML spec (a JSON Schema in YAML is read as one)
     .csv .tsv .parquet   a sample to infer the schema from        tasks/schema/sample.py
 
-`read_schema` is the thin Prefect task around it, built on first use so that
-importing a reader (or the model in tasks/schema/spec.py) does not import
-Prefect. Every reader raises
+`read_schema` (tasks/schema/steps.py) is the thin Prefect task around it;
+importing the readers does not import Prefect. Every reader raises
 `SchemaError` (file and line or pointer in its message) for bad input, and
 leaves what it could only approximate in `SchemaSpec.warnings`.
 """
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tasks.schema.errors import SchemaError
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
@@ -30,14 +29,8 @@ __all__ = [
     "SchemaError",
     "SchemaSpec",
     "TableSpec",
-    "read_schema",
     "read_schema_file",
 ]
-
-if TYPE_CHECKING:  # made on first access by __getattr__ below
-    from prefect import Task
-
-    read_schema: Task[[str, str | None, list[str] | None], SchemaSpec]
 
 _SQL = {".sql", ".ddl"}
 _JSON = {".json"}
@@ -145,35 +138,3 @@ def _sniff(text: str, dialect: str | None, source: str, schema_dirs: tuple = ())
         "cannot tell what kind of schema this is; use a .sql, .json, .yaml, .csv or .parquet file",
         file=source,
     )
-
-
-def _read_schema(path: str, dialect: str | None = None, schema_dirs: list[str] | None = None) -> SchemaSpec:
-    """Read a schema file for a flow; what could only be approximated is logged as a warning."""
-    from prefect.exceptions import MissingContextError
-    from prefect.logging import get_logger, get_run_logger
-
-    schema = read_schema_file(path, dialect=dialect, schema_dirs=schema_dirs or ())
-    try:
-        logger = get_run_logger()
-    except MissingContextError:  # called as read_schema.fn(...) outside a run
-        logger = get_logger("qaflow.schema")
-    logger.info(
-        "read %d table(s) from %s: %s",
-        len(schema.tables),
-        path,
-        ", ".join(f"{t.name} ({len(t.columns)} columns)" for t in schema.tables),
-    )
-    for warning in schema.warnings:  # the run's log keeps each; the CLI shows them in its summary only
-        logger.warning("%s: %s", path, warning, extra={"qaflow_in_summary": True})
-    return schema
-
-
-def __getattr__(name: str) -> Any:
-    """`read_schema`, the Prefect task, is made on first access (Prefect is slow to import)."""
-    if name == "read_schema":
-        from prefect import task
-
-        global read_schema
-        read_schema = task(name="read-schema")(_read_schema)
-        return read_schema
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""Fit generators to a sample, column by column and across columns (issue 18, "samples learned as they are").
+"""Fit generators to a sample, column by column and across columns: a sample is learned as it is.
 
 `learn_table` runs after the type inference of tasks/schema/sample.py and sets
-each column's `generator` and `params` (registry names of tasks/codegen/learned.py
+each column's `generator` and `params` (registry names of tasks/generators/learned.py
 and friends) from what the sample shows, and says in the column's
 `description` what was learned (the mapping shows it as the column's reason):
 
@@ -61,7 +61,7 @@ _CODE_CHARS = re.compile(r"^[A-Za-z0-9\-_./#+() ]+$")
 
 def rule_generator(name: str) -> str | None:
     """The generator the name rules give a column name (any language), or None."""
-    from tasks.codegen.rules import LOCALE_NAME_RULES, NAME_RULES
+    from tasks.generators.rules import LOCALE_NAME_RULES, NAME_RULES
 
     lowered = name.lower()
     for regex, gen, _ in (*LOCALE_NAME_RULES, *NAME_RULES):
@@ -179,7 +179,7 @@ def _learn_text(col: ColumnSpec, values: list[str], copy_categories: bool) -> No
         return
     if personal or (distinct > 20 and rule is None and not _GEO.search(col.name.lower()) and _korean_names(values)):
         col.enum, col.enum_weights, col.pattern = None, None, None
-        from tasks.codegen.registry import get
+        from tasks.generators.registry import get
 
         if rule is None:
             col.generator = "person.full_name"

@@ -54,7 +54,7 @@ class ColumnSpec(BaseModel):
         default=None, description="datetime/time with a time zone (SQL timestamptz): the zone values are in, e.g. UTC.")
     generator: str | None = Field(default=None, description="Registry name, when already mapped.")
     params: dict[str, Any] = Field(default_factory=dict, description="Generator parameters.")
-    # Nested shapes (JSON Schema objects, arrays, oneOf/anyOf; SQL arrays): see tasks/codegen/nested.py.
+    # Nested shapes (JSON Schema objects, arrays, oneOf/anyOf; SQL arrays): see tasks/generators/nested.py.
     omit_null: bool = Field(
         default=False,
         description="A NULL means the property is absent: JSON output leaves it out (optional, not nullable).",

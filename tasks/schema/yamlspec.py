@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from tasks.files import write_atomic
 from tasks.schema.errors import SchemaError
 from tasks.schema.references import check_schema, column_problem
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec
@@ -253,7 +252,7 @@ class _Reader:
         """The generator exists, takes every param given, and makes values of the column's type."""
         if not col.generator:
             return
-        from tasks.codegen.registry import registry
+        from tasks.generators.registry import registry
 
         gens = registry()
         gen = gens.get(col.generator)
@@ -392,14 +391,4 @@ def dump_yaml_spec(schema: SchemaSpec) -> str:
 
 def write_yaml_spec(schema: SchemaSpec, path: str | Path) -> Path:
     """Write the spec next to its final name, then rename: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dump_yaml_spec(schema))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, dump_yaml_spec(schema))

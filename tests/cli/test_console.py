@@ -11,15 +11,15 @@ from rich.console import Console
 from flows.cli import common
 from flows.cli.mockdata import _render_summary
 from flows.console import QuietConsole
-from flows.mockdata import MockdataSummary, TableSummary
+from tasks.rows.summary import MockdataSummary, TableSummary
 
 
 def _summary(tables: int) -> MockdataSummary:
     return MockdataSummary(
         out_dir="/tmp/out", seed=1, locale="en_US", format="parquet", rows=tables * 1000, seconds=1.0,
-        generation_seconds=0.5, rows_per_s=1000.0, peak_rss_mb=100.0, generators_dir="/tmp/out/generators",
+        generation_seconds=0.5, rows_per_s=1000.0, peak_rss_mib=100.0, generators_dir="/tmp/out/generators",
         tables=[TableSummary(name=f"table_{i:02d}_with_a_longer_name", rows=1000, columns=9, files=["a.parquet"],
-                             bytes=2**20, seconds=0.1, rows_per_s=10_000.0, peak_rss_mb=90.0,
+                             bytes=2**20, seconds=0.1, rows_per_s=10_000.0, peak_rss_mib=90.0,
                              checks="1,000 rows; unique: id, code; FK: parent_id -> table_00.id")
                 for i in range(tables)],
         mapping={"heuristic": [f"table_{i:02d}.c" for i in range(tables * 9)]}, llm="every column placed without the LLM",

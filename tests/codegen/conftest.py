@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tasks.codegen.kernel import generate_table
-from tasks.codegen.pools import Pools
-from tasks.codegen.registry import get, registry
+from tasks.generator_runtime.kernel import generate_table
+from tasks.generator_runtime.pools import Pools
+from tasks.generators.registry import get, registry
 
 # One pool cache for the whole test session: Faker fills each locale's pools once.
 POOL_CACHE = Path(tempfile.mkdtemp(prefix="qaflow-pools-"))

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from tasks.codegen.kernel import arrow_type, permute
-from tasks.codegen.pools import romanize_hangul, slug
-from tasks.codegen.registry import get, registry
+from tasks.generator_runtime.kernel import arrow_type, permute
+from tasks.generator_runtime.pools import romanize_hangul, slug
+from tasks.generators.registry import get, registry
 from tests.codegen.conftest import column, make_table, values
 
 HANGUL = re.compile(r"^[\uac00-\ud7a3]+$")
@@ -145,13 +145,13 @@ CASES: dict[str, tuple[dict, object]] = {
     "choice.constant": ({"values": [42]}, lambda vs: set(vs) == {42}),
     "choice.null": ({"type": "int64"}, lambda vs: set(vs) == {None}),
     "choice.color": ({}, NONEMPTY),
-    # objects, arrays and oneOfs in the schema's shape (tasks/codegen/nested.py; more in tests/jsonschema_fidelity)
+    # objects, arrays and oneOfs in the schema's shape (tasks/generators/nested.py; more in tests/jsonschema_fidelity)
     "nested.value": ({"node": {"kind": "array", "min": 1, "max": 3, "unique": True, "prefix": [], "contains": None,
                                "items": {"kind": "leaf", "generator": "numeric.integer", "arrow": "int64",
                                          "params": {"min": 1, "max": 9}}}},
                      lambda vs: all(1 <= len(v) <= 3 and len(set(v)) == len(v) and all(1 <= x <= 9 for x in v)
                                     for v in vs)),
-    # learned from samples (tasks/codegen/learned.py)
+    # learned from samples (tasks/generators/learned.py)
     "learned.numeric": ({"quantiles": [1.0, 2.0, 10.0], "zero_share": 0.5, "arrow": "int64"},
                         lambda vs: 0.45 < vs.count(0) / len(vs) < 0.55 and all(v == 0 or 1 <= v <= 10 for v in vs)),
     "learned.joint": ({"group": "g", "weights": [3.0, 1.0], "values": ["a", "b"]},

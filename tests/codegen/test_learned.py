@@ -1,4 +1,4 @@
-"""Learning from a sample (tasks/schema/learn.py -> tasks/codegen/learned.py): a membership list with
+"""Learning from a sample (tasks/schema/learn.py -> tasks/generators/learned.py): a membership list with
 Hangul headers in the shapes a Korean CRM export has (member ids, names, 010 mobiles, e-mails, M/D/YYYY
 dates, Y/N flags, zero-inflated points, a derived payment column, zip codes with leading zeros).
 
@@ -61,9 +61,9 @@ def learned():
     plan = map_schema(schema, rows=3000, locale="ko_KR")
     table = plan.tables[0]
     runtime = [c.runtime() for c in table.columns]
-    from tasks.codegen.kernel import generate_table
-    from tasks.codegen.pools import Pools
-    from tasks.codegen.registry import registry
+    from tasks.generator_runtime.kernel import generate_table
+    from tasks.generator_runtime.pools import Pools
+    from tasks.generators.registry import registry
 
     batches = generate_table(table="members", columns=runtime, order=table.order(), n_rows=3000, seed=5,
                              start_row=0, total_rows=3000, batch_size=1024, pools=Pools("ko_KR", POOL_CACHE),

@@ -11,10 +11,10 @@ from tasks.codegen.mapping import (
     apply_llm,
     heuristic_plans,
     llm_request,
-    map_columns,
     map_schema,
 )
-from tasks.codegen.rules import regex_to_pattern
+from tasks.codegen.steps import map_columns
+from tasks.generators.rules import regex_to_pattern
 from tasks.schema import read_schema_file
 from tasks.schema.ddl import parse_ddl
 from tasks.schema.spec import ColumnSpec, ForeignKey, SchemaSpec, TableSpec

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks.codegen.mapping import map_schema
-from tasks.codegen.regex import regex_capacity, regex_fill, regex_problems, regex_trial
-from tasks.codegen.text import pattern_syntax, read_pattern
+from tasks.generators.regex import regex_capacity, regex_fill, regex_problems, regex_trial
+from tasks.generators.text import pattern_syntax, read_pattern
 from tasks.schema.spec import ColumnSpec, SchemaSpec, TableSpec
 from tests.codegen.conftest import column, make_table
 

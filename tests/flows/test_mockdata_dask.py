@@ -34,6 +34,12 @@ def test_dask_localcluster_output_equals_the_local_run(tmp_path: Path, monkeypat
     assert dask_files == local_files
 
 
+@pytest.mark.usefixtures("prefect_api")
 def test_unknown_runner_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="runner must be local or dask"):
-        mockdata_pipeline.fn(str(SCHEMA), 10, str(tmp_path), runner="spark")
+    """The choices are Literal types (tasks/rows/options.py): Prefect refuses another value before the
+    flow's body runs, naming the parameter and its choices; nothing is written."""
+    from prefect.exceptions import ParameterTypeError
+
+    with pytest.raises(ParameterTypeError, match="runner: Input should be 'local' or 'dask'"):
+        mockdata_pipeline(str(SCHEMA), 10, str(tmp_path / "out"), runner="spark")
+    assert not (tmp_path / "out").exists()

@@ -38,7 +38,7 @@ def test_flow_writes_every_table_checks_it_and_reports(tmp_path):
         files = sorted((out / table.name).glob("part-*.parquet"))
         assert [str(f) for f in files] == table.files
         assert sum(pq.ParquetFile(f).metadata.num_rows for f in files) == ROWS[table.name]
-        assert table.rows_per_s > 0 and table.peak_rss_mb > 0 and table.bytes > 0
+        assert table.rows_per_s > 0 and table.peak_rss_mib > 0 and table.bytes > 0
     assert len(summary.tables[0].files) == 2 and len(summary.tables[1].files) == 1
     assert "FK: customer_id -> customers.id" in summary.tables[2].checks
     assert "unique: id, email" in summary.tables[0].checks
@@ -53,7 +53,7 @@ def test_flow_writes_every_table_checks_it_and_reports(tmp_path):
     assert artifact.key == "mockdata-summary" and artifact.type == "table"
     rows = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
     assert [r["table"] for r in rows] == ["customers", "products", "orders", "order_items"]
-    assert {"rows", "columns", "files", "MB", "rows/s", "peak RSS MB"} <= set(rows[0])
+    assert {"rows", "columns", "files", "MB", "rows/s", "peak RSS MiB"} <= set(rows[0])
     # the same seed with one shard per table gives the same rows
     again = mockdata_pipeline(SHOP, ROWS, str(tmp_path / "again"), seed=3, shards=1, batch_size=1024)
     for name in ROWS:

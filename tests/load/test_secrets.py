@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 
 import psycopg
 import pytest
@@ -15,10 +14,12 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
+from prefect.client.schemas.sorting import FlowRunSort
 from typer.testing import CliRunner
 
 from blocks.database import Database
 from flows.cli import app
+from flows.local_server import free_port
 from flows.mockdata import mockdata_pipeline
 from tasks.load import load_output
 from tasks.settings import project_root
@@ -79,7 +80,7 @@ def test_cli_generate_with_a_password_in_the_url_keeps_it_out_of_the_run(pg_serv
     summary = json.loads(result.stdout)
     assert summary["load"]["rows"] == 800 and not [t for t in summary["load"]["tables"] if t["status"] != "loaded"]
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(limit=50)
+        runs = client.read_flow_runs(limit=50, sort=FlowRunSort.START_TIME_DESC)  # the session has many runs
     mine = [r for r in runs if r.parameters.get("out_dir") == str(tmp_path / "o")]
     assert len(mine) == 1 and mine[0].parameters["load"].startswith("postgresql://postgres@127.0.0.1")
     assert pg_server.password not in _everything_about(mine[0].id)
@@ -104,10 +105,7 @@ def test_wrong_password_error_does_not_echo_it(pg_server, tmp_path):
 
 
 def test_unreachable_server_is_retried_then_named(tmp_path):
-    port = socket.socket()
-    port.bind(("127.0.0.1", 0))
-    free = port.getsockname()[1]
-    port.close()  # nothing listens there
+    free = free_port()  # nothing listens there
     state = mockdata_pipeline(SHOP, 20, str(tmp_path / "x"), seed=1, load=f"postgresql://qa@127.0.0.1:{free}/db",
                               return_state=True)
     assert state.is_failed()

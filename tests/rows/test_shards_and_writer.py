@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tasks.codegen.kernel import num_array, str_array, uuid_array
+from tasks.generator_runtime.kernel import num_array, str_array, uuid_array
+from tasks.generator_runtime.writer import parquet_options, uuid_text, write_batches
 from tasks.rows.shards import plan_shards
-from tasks.rows.writer import parquet_options, uuid_text, write_batches
 
 
 def test_shards_are_batch_aligned_and_cover_every_row(tmp_path):

@@ -10,9 +10,10 @@ import pytest
 
 from tasks.codegen.mapping import map_schema
 from tasks.codegen.render import render_plan
-from tasks.rows.run import add_listener, remove_listener, run_shard
+from tasks.rows.progress import PROGRESS
+from tasks.rows.run import run_shard
 from tasks.rows.shards import plan_shards
-from tasks.rows.validate import check_table, duplicates
+from tasks.rows.validate import check_table, duplicates, missing_keys
 from tasks.schema import read_schema_file
 from tasks.settings import project_root
 from tests.codegen.conftest import POOL_CACHE
@@ -27,20 +28,16 @@ def shop(tmp_path_factory):
     root = tmp_path_factory.mktemp("shop")
     plan = map_schema(read_schema_file(SHOP), ROWS)
     modules = render_plan(plan, root / "generators", batch_size=1024, pool_cache=str(POOL_CACHE))
-    seen: list[int] = []
+    seen: list[tuple[str, int]] = []
 
-    def listener(_table: str, n: int) -> None:
-        seen.append(n)
-
-    add_listener(listener)
-    try:
+    with PROGRESS.listening(lambda event: seen.append((event.info["table"], event.advance))):
         for table in plan.tables:
             for shard in plan_shards(table.name, table.rows, root / table.name, shards=2, batch_size=1024):
                 run_shard(modules[table.name], shard, seed=9, fmt="parquet", locale="en_US",
                           pool_cache=str(POOL_CACHE))
-    finally:
-        remove_listener(listener)
-    assert sum(seen) == sum(ROWS.values())  # the CLI's progress bar sees every row
+    assert sum(n for _, n in seen) == sum(ROWS.values())  # the CLI's progress bar sees every row
+    assert {name: sum(n for t, n in seen if t == name) for name in ROWS} == ROWS  # ... of each table
+    assert not PROGRESS.active  # the listener is gone after the block
     return plan, modules, root
 
 
@@ -89,6 +86,27 @@ def test_checks_find_duplicates_missing_parents_and_short_files(shop, tmp_path):
     assert big.ok and big.unique_checked == [] and big.skipped
 
 
+def test_checks_find_nulls_and_out_of_range_integers_from_the_footers(shop, tmp_path):
+    plan, _, root = shop
+    bad = tmp_path / "bad"
+    shutil.copytree(root, bad)
+    path = bad / "products" / "part-00000.parquet"
+    table = pq.read_table(path)
+    stock = table.column("stock").to_pylist()
+    stock[0] = 40_000  # past SMALLINT
+    categories = table.column("category").to_pylist()
+    categories[1] = None  # category is NOT NULL
+    for name, values in (("stock", stock), ("category", categories)):
+        at = table.schema.get_field_index(name)
+        table = table.set_column(at, name, pa.array(values, table.schema.field(name).type))
+    pq.write_table(table, path)
+    check = check_table(plan, plan.table("products"), bad, "parquet")
+    assert "stock" in check.ranges_checked and "category" in check.not_null_checked
+    assert [p for p in check.problems if p.startswith("products.stock: values ")
+            and p.endswith("..40000 outside its type's range -32768..32767")], check.problems
+    assert "products.category: 1 NULL(s) in a NOT NULL column" in check.problems
+
+
 @pytest.mark.parametrize(("values", "type_", "expected"), [
     ([1, 2, 3, None, 2, None, 3], pa.int64(), 2),  # bitmap path, nulls ignored
     ([-128, 127, -128, 0], pa.int8(), 1),  # narrow signed type at both ends
@@ -102,12 +120,43 @@ def test_duplicates_counts_repeats_of_non_null_values(values, type_, expected):
     assert duplicates(pa.array([values[0], *values], type_).slice(1)) == expected  # an offset view
 
 
+_U = [bytes([i]) * 16 for i in range(4)]
+_SAME_HEAD = [b"\x07" * 8 + bytes([i]) * 8 for i in range(3)]  # first 8 bytes collide, values differ
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([_U[0], _U[1], _U[2]], 0),
+    ([_U[0], _U[1], _U[0], None, _U[0], None], 2),
+    ([*_SAME_HEAD, _SAME_HEAD[1]], 1),  # colliding heads are compared whole
+    ([*_SAME_HEAD, _U[3]], 0),
+    ([None, None], 0),
+])
+def test_duplicates_of_fixed_width_binary_values(values, expected):
+    assert duplicates(pa.array(values, pa.binary(16))) == expected
+    assert duplicates(pa.array([_U[3], *values], pa.binary(16)).slice(1)) == expected
+    assert duplicates(pa.array(values, pa.uuid())) == expected  # Arrow's UUID extension type
+
+
+@pytest.mark.parametrize(("values", "keys", "type_", "expected"), [
+    ([1, 2, 3, None], [1, 2, 3], pa.int64(), 0),
+    ([1, 4, 0, None, 9, -5], [1, 2, 3], pa.int64(), 4),  # outside the keys' span both ways
+    ([2, 5], [1, 3, 5], pa.int32(), 1),  # a hole inside the span
+    ([2**64 - 1, 7], [2**64 - 1], pa.uint64(), 1),
+    ([0, 2**40], [0, 2**41], pa.int64(), 1),  # span too wide for a bitmap: hashing
+    (["a", "b", None], ["a"], pa.string(), 1),
+    ([1, 2], [], pa.int64(), 2),
+])
+def test_missing_keys_counts_orphans(values, keys, type_, expected):
+    assert missing_keys(pa.array(values, type_), pa.array(keys, type_)) == expected
+    assert missing_keys(pa.array([values[0], *values], type_).slice(1), pa.array(keys, type_)) == expected
+
+
 def test_a_child_process_writes_the_same_file_as_a_thread(shop, tmp_path):
     plan, modules, root = shop
     shard = plan_shards("customers", 3000, tmp_path, shards=2, batch_size=1024)[1]
     result = run_shard(modules["customers"], shard, seed=9, fmt="parquet", locale="en_US",
                        pool_cache=str(POOL_CACHE), mode="process")
-    assert result.rows == shard.rows and result.peak_rss_bytes > 0
+    assert result.rows == shard.rows and result.peak_rss_mib > 0
     assert (tmp_path / "part-00001.parquet").read_bytes() == (root / "customers" / "part-00001.parquet").read_bytes()
 
 
@@ -126,3 +175,4 @@ def test_fixed_width_keys_are_checked_further_than_strings(shop):
     assert check.unique_checked == ["id"] and "email" in check.skipped[0]
     orders = check_table(plan, plan.table("orders"), root, "parquet", max_check_rows=1000)
     assert orders.foreign_keys_checked == ["customer_id -> customers.id"]
+

@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from tasks.codegen.kernel import generate_table
 from tasks.codegen.mapping import map_schema
-from tasks.codegen.pools import Pools
-from tasks.codegen.registry import registry
+from tasks.generator_runtime.kernel import generate_table
+from tasks.generator_runtime.pools import Pools
+from tasks.generators.registry import registry
 from tasks.schema.sample import NULL_VALUES, infer_from_sample
 from tests.codegen.conftest import POOL_CACHE
 

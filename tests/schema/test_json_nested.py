@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tasks.codegen.kernel import column_field, generate_table
 from tasks.codegen.mapping import map_schema
-from tasks.codegen.pools import Pools
-from tasks.codegen.registry import registry
-from tasks.rows.writer import write_batches
+from tasks.generator_runtime.kernel import column_field, generate_table
+from tasks.generator_runtime.pools import Pools
+from tasks.generator_runtime.writer import write_batches
+from tasks.generators.registry import registry
 from tasks.schema.jsonschema import parse_json_schema
 
 ROWS = 400

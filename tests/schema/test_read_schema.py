@@ -93,7 +93,7 @@ def test_missing_folder_and_unknown(tmp_path):
 def test_read_schema_task_logs_warnings(tmp_path, caplog):
     """The task's plain function (its run under Prefect is covered by the mockdata flow tests,
     which share the one Prefect harness; starting it here alone would take most of this budget)."""
-    from tasks.schema import read_schema
+    from tasks.schema.steps import read_schema
 
     assert read_schema.name == "read-schema"
     path = tmp_path / "geo.sql"

@@ -19,7 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.rows.paths import UnsafePath, inside, move_inside, remove_inside, table_folders
+from tasks.codegen.paths import UnsafePath, inside, move_inside, remove_inside, table_folders
 
 
 def snapshot(root: Path, skip: Path | None = None) -> dict[str, bytes | None]:

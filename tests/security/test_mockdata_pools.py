@@ -11,7 +11,7 @@ import os
 import pickle
 from pathlib import Path
 
-from tasks.codegen.pools import _cache_file, load_group
+from tasks.generator_runtime.pools import _cache_file, load_group
 
 
 class Payload:

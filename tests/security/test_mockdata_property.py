@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks.codegen.plan import ColumnPlan, TablePlan
-from tasks.codegen.registry import get
 from tasks.codegen.render import render_table
+from tasks.generators.registry import get
 
 WORK = Path(tempfile.mkdtemp(prefix="qaflow-property-"))
 MARKER = WORK / "MARKER"

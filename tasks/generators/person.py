@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     bool_array,
     join,
     num_array,
@@ -21,7 +21,7 @@ from tasks.codegen.kernel import (
     weighted_draw,
     weighted_table,
 )
-from tasks.codegen.registry import generator
+from tasks.generators.registry import generator
 
 
 def name_index(b, column, key, pool):

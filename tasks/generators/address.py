@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import constant, join, num_array, pick_formats, take
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import constant, join, num_array, pick_formats, take
+from tasks.generators.registry import generator
 
 
 def pooled(b, name):

@@ -8,7 +8,7 @@ import re
 
 import pyarrow.compute as pc
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     HEX,
     LOWER,
     fixed_strings,
@@ -18,8 +18,14 @@ from tasks.codegen.kernel import (
     take,
     unique_suffix,
 )
-from tasks.codegen.regex import REGEX_HELPERS, regex_fill, regex_problems, regex_tree, regex_trial
-from tasks.codegen.registry import generator
+from tasks.generators.regex import (
+    REGEX_HELPERS,
+    regex_fill,
+    regex_problems,
+    regex_tree,
+    regex_trial,
+)
+from tasks.generators.registry import generator
 
 
 def clip_length(array, max_length):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import str_array
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import str_array
+from tasks.generators.registry import generator
 
 
 def wkt_coords(b, count, decimals=6):

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     U64,
     bool_array,
     column_key,
@@ -33,8 +33,8 @@ from tasks.codegen.kernel import (
     take,
     with_nulls,
 )
-from tasks.codegen.regex import REGEX_HELPERS, regex_capacity, regex_fill
-from tasks.codegen.registry import generator
+from tasks.generators.regex import REGEX_HELPERS, regex_capacity, regex_fill
+from tasks.generators.registry import generator
 
 
 def learned_output(p):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from tasks.codegen.kernel import join, num_array, str_array, take
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import join, num_array, str_array, take
+from tasks.generators.registry import generator
 
 
 def locale_table(tables, locale):

@@ -11,8 +11,8 @@ import json
 
 import numpy as np
 
-from tasks.codegen.kernel import str_array
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import str_array
+from tasks.generators.registry import generator
 
 
 @generator("document.json", output="string", fits=("json", "string"), pools=("word",),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from tasks.codegen.registry import generator
+from tasks.generators.registry import generator
 
 
 @generator("binary.bytes", output="binary", fits=("binary",),

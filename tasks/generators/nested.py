@@ -27,8 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.codegen.choice import enum_values
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     U64,
     Batch,
     bool_array,
@@ -41,7 +40,8 @@ from tasks.codegen.kernel import (
     weighted_table,
     with_nulls,
 )
-from tasks.codegen.registry import generator
+from tasks.generators.choice import enum_values
+from tasks.generators.registry import generator
 
 
 def node_shape(node):

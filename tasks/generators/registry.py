@@ -82,7 +82,7 @@ def generator(name: str, *, output: str | Callable[[dict], str], params: dict | 
 def registry() -> dict[str, Generator]:
     """All generators, importing every family module once."""
     for family in FAMILIES:
-        importlib.import_module(f"tasks.codegen.{family}")
+        importlib.import_module(f"tasks.generators.{family}")
     return REGISTRY
 
 

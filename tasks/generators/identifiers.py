@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     DIGITS,
     U64,
     base36,
@@ -25,7 +25,7 @@ from tasks.codegen.kernel import (
     permute,
     uuid_array,
 )
-from tasks.codegen.registry import generator, get
+from tasks.generators.registry import generator, get
 
 
 @generator("id.sequence", output="int64", fits=("integer",), params={"start": 1, "step": 1},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     arrow_type,
     bool_array,
     num_array,
@@ -14,7 +14,7 @@ from tasks.codegen.kernel import (
     weighted_draw,
     weighted_table,
 )
-from tasks.codegen.registry import generator
+from tasks.generators.registry import generator
 
 
 def enum_output(p):

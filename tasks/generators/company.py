@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasks.codegen.kernel import join, str_array, take, weighted_draw, weighted_table
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import join, str_array, take, weighted_draw, weighted_table
+from tasks.generators.registry import generator
 
 
 @generator("company.name", output="string", pools=("company",), low_cardinality=True)

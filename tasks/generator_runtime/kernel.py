@@ -233,11 +233,6 @@ def join(parts: list[pa.Array], sep: str = "") -> pa.Array:
     return pc.binary_join_element_wise(*parts, str_array([sep])[0])
 
 
-def join_with(parts: list[pa.Array], sep: pa.Array) -> pa.Array:
-    """Row-wise concatenation with a per-row separator array."""
-    return pc.binary_join_element_wise(*parts, sep)
-
-
 def int_strings(values: np.ndarray) -> pa.Array:
     """Decimal text of integers."""
     return pc.cast(num_array(values, "int64"), pa.string())
@@ -283,20 +278,6 @@ def pattern_parts(pattern: str) -> list[tuple[bytes, np.ndarray | None]]:
             pieces.append((ch.encode("utf-8"), None))
         escaped = False
     return pieces
-
-
-def pattern_width(pattern: str) -> int:
-    """Bytes of every string a pattern makes."""
-    return sum(len(lit) if alpha is None else 1 for lit, alpha in pattern_parts(pattern))
-
-
-def pattern_capacity(pattern: str) -> int:
-    """How many distinct strings a pattern can make."""
-    size = 1
-    for _, alpha in pattern_parts(pattern):
-        if alpha is not None:
-            size *= len(alpha)
-    return size
 
 
 def draw_chars(rng: np.random.Generator, alphabet: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

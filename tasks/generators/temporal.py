@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import num_array, numpy_of
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import num_array, numpy_of
+from tasks.generators.registry import generator
 
 US_PER_DAY = 86_400_000_000  # spelt out inside generators: a rendered module copies functions only
 

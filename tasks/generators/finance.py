@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     DIGITS,
     decimal_array,
     fixed_strings,
@@ -15,8 +15,8 @@ from tasks.codegen.kernel import (
     str_array,
     take,
 )
-from tasks.codegen.numeric import draw_numbers
-from tasks.codegen.registry import generator
+from tasks.generators.numeric import draw_numbers
+from tasks.generators.registry import generator
 
 
 def luhn_digit(digits):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import bool_array, decimal_array, float_exact, num_array
-from tasks.codegen.registry import generator
+from tasks.generator_runtime.kernel import bool_array, decimal_array, float_exact, num_array
+from tasks.generators.registry import generator
 
 SHAPE = {"min": 0, "max": 1000, "distribution": "uniform", "mean": None, "sd": None}
 

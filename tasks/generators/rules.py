@@ -139,7 +139,7 @@ TABLE_RULES: list[tuple[str, str, str, dict]] = [
 
 # Locale-specific column names (e.g. a Korean block: 이름, 주소, 전화번호, 이메일), checked before
 # NAME_RULES, same shape: (pattern on the lower-case column name, generator, params).
-# ---- column names in other languages (helper 18-sample; issue 18): the same kinds of value as the
+# ---- column names in other languages: the same kinds of value as the
 # English rules, so --locale reaches a column named 이름 as it reaches one named name. Korean mobile
 # columns (휴대폰, 휴대전화, 핸드폰) keep the 010- prefix every Korean mobile number has.
 LOCALE_NAME_RULES: list[tuple[str, str, dict]] = [

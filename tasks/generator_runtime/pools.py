@@ -4,7 +4,7 @@ Rows are drawn from these pools with numpy, so Faker is never called per row.
 A pool group is filled once and pickled under a cache folder (QAFLOW_HOME/pools
 by default) to spare the Faker import on later runs; without the cache it is
 simply rebuilt. This module is copied into every rendered generator module, so
-it imports only the standard library at top level (Faker and Arrow lazily).
+it imports only the standard library and the kernel at top level (Faker lazily).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import unicodedata
 from importlib.metadata import version as _dist_version
 from pathlib import Path
 
-from tasks.codegen.kernel import str_array
+from tasks.generator_runtime.kernel import str_array
 
 POOLS_VERSION = 1
 POOL_SEED = 20261125
@@ -193,6 +193,8 @@ def load_group(group: str, locale: str, cache_dir: str | os.PathLike | None) -> 
             pass  # a damaged cache is rebuilt below
     data = build_group(group, locale)
     if path is not None:
+        # Its own small rename, not tasks.files: this code runs pasted into standalone modules that cannot
+        # import qaflow. A cache needs no fsync: a file lost to a crash is rebuilt next time.
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     HEX,
     constant,
     fixed_strings,
@@ -17,8 +17,8 @@ from tasks.codegen.kernel import (
     take,
     unique_suffix,
 )
-from tasks.codegen.person import name_index
-from tasks.codegen.registry import generator
+from tasks.generators.person import name_index
+from tasks.generators.registry import generator
 
 
 @generator("internet.email", output="string",

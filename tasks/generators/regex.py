@@ -29,7 +29,7 @@ import re
 import numpy as np
 import pyarrow as pa
 
-from tasks.codegen.kernel import (
+from tasks.generator_runtime.kernel import (
     U64,
     constant,
     fixed_strings,

@@ -11,7 +11,7 @@ timestamps and times are written in RFC 3339 (UTC, with `Z`, as JSON Schema's
 
 Each file is written under a temporary name next to its target and renamed
 when complete, so a reader never sees a partial file under the real name.
-The Parquet settings are the ones measured fastest here (ENVIRONMENT.md):
+The Parquet settings are the ones measured fastest (profiling/bench_mockdata.py):
 dictionary encoding only for low-cardinality columns, DELTA_LENGTH_BYTE_ARRAY
 for unique strings, statistics only where a reader can use them, zstd level 1,
 one row group per batch. This module is copied into every rendered generator
@@ -72,7 +72,7 @@ def uuid_text(array: pa.Array) -> pa.Array:
 
 
 def bytea_text(array: pa.Array) -> pa.Array:
-    """Bytes as PostgreSQL's bytea hex text (`\\x0aff...`), which COPY and most loaders read back (11a)."""
+    """Bytes as PostgreSQL's bytea hex text (`\\x0aff...`), which COPY and most loaders read back."""
     return pa.array([None if v is None else "\\x" + v.hex() for v in array.to_pylist()], type=pa.string())
 
 
@@ -257,6 +257,9 @@ def write_batches(batches: Iterable[pa.RecordBatch], path: str | os.PathLike, sc
     path = Path(path)
     fmt = format_of(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Its own small rename, not tasks.files: this code runs pasted into standalone modules that cannot
+    # import qaflow (and the sink streams into a file name). No fsync: a data file is written again by
+    # re-running its shard, and syncing ~100 MB per shard would cost more than the rows.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     rows = 0
     try:
