@@ -279,8 +279,8 @@ def scripted_collection(items: list[dict[str, str]]) -> dict:
 
 def run_scripted(n: int, folder: Path, skip_newman: bool, concurrency: int = 8) -> dict[str, dict]:
     """The scripted collection through qaflow (import, generate, execute) and Newman; requests/s of each."""
-    from flows.bdd import run_target
     from tasks.requirements import read_requirements
+    from tasks.requirements.credentials import run_target
     from tasks.scenarios.generate import generate_features
 
     items = cases(n)

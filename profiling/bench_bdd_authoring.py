@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tasks.memory import peak_rss_mib  # noqa: E402
 from tasks.requirements import read_requirements  # noqa: E402
 from tasks.scenarios.generate import generate_features  # noqa: E402
 
@@ -97,7 +97,8 @@ def generate_prose(document: str, base_url: str, out: str) -> dict:
     """One generation run (also the body of the child process): files written and usage."""
     from pydantic import SecretStr
 
-    from blocks.llm import LLMEndpoint, reset_circuits, usage_scope
+    from blocks.llm import LLMEndpoint
+    from tasks.llm import reset_circuits, usage_scope
 
     endpoint = LLMEndpoint(provider="openai-compatible", base_url=base_url, model="test-model",
                            api_key=SecretStr("sk-bench"), timeout=30.0, max_retries=1)
@@ -173,7 +174,7 @@ def main() -> None:
         assert len(read.requirements) == n
         made = stage("generate + validate + write", n, lambda: generate_features(read.requirements, folder / "pm"))
         assert sum(f.scenarios for f in made.files) == n
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(f"peak RSS {peak:.0f} MiB for {n} cases")
 
 

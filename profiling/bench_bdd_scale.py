@@ -6,7 +6,7 @@ its Prefect start-up (parse the features, run them at concurrency 8 against the 
 API on 127.0.0.1 with results streamed to results.jsonl, write junit.xml,
 cucumber.json and the paged report.html from the log); the child's peak RSS is read
 with wait4(). Scenarios are bench_bdd.py's user round trip (3 requests each), or
-one GET each with --light. Target: peak RSS grows <= 50 MB from the smallest size
+one GET each with --light. Target: peak RSS grows <= 50 MiB from the smallest size
 to the largest. Then headless Chromium (/usr/bin/chromium) loads the largest
 report.html from file:// and dumps its DOM after the report's script ran; the time
 is printed with Chromium's own start-up on an empty page for comparison (target:
@@ -92,7 +92,7 @@ def measure(n: int, light: bool, work: Path, base_url: str) -> dict:
     html = out / "report.html"
     return {
         "scenarios": n,
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # the child's ru_maxrss, KiB on Linux
         "wall_s": round(time.perf_counter() - started, 1),
         "run_s": figures["run_s"],
         "reports_s": figures["reports_s"],
@@ -144,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         empty_s, _ = chromium_seconds(blank.as_uri(), work / "profile-blank")
         report_s, dom = chromium_seconds(Path(biggest["html"]).as_uri(), work / "profile-report")
         rendered = 'data-rendered="yes"' in dom and f">{biggest['scenarios']}<" in dom
-        growth = biggest["peak_rss_mb"] - rows[0]["peak_rss_mb"]
+        growth = biggest["peak_rss_mib"] - rows[0]["peak_rss_mib"]
         print(json.dumps({
-            "peak_rss_growth_mb": round(growth, 1),
+            "peak_rss_growth_mib": round(growth, 1),
             "rss_target_met": growth <= 50,
             "chromium_report_s": round(report_s, 2),
             "chromium_blank_page_s": round(empty_s, 2),

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     if current != text:
-        from tasks.reports.files import write_atomic  # temporary file, fsync, rename
+        from tasks.files import write_atomic  # temporary file, fsync, rename
 
         write_atomic(TARGET, text)
         print(f"wrote {TARGET}")

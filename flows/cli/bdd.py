@@ -1,13 +1,14 @@
 """`qaflow bdd run|generate|execute|steps|import-postman|export-postman`.
 
-`run` is the Prefect flow (artifacts, caching, retries); the other commands
-call the same plain functions directly, so they answer in a second without a
-Prefect API (unless a block has to be loaded).
+`run` calls the Prefect flow (flows/bdd.py: artifacts, retries); `generate`,
+`import-postman`, `export-postman` (tasks/scenarios/direct.py) and `execute`
+(tasks/reports/direct.py) call the stages' public functions directly, so they
+answer in a second without a Prefect API (unless a block has to be loaded).
+This module parses arguments, calls one of those, and prints the result model.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,24 +80,35 @@ def parse_auth(values: list[str] | None) -> dict[str, str] | None:
 
 
 @contextmanager
-def progress_bars() -> Iterator[Any]:
-    """Rich progress bars for the stages ("generate", "execute"), fed by (stage, advance, total)."""
+def progress_bars() -> Iterator[None]:
+    """Rich progress bars for the bdd stages ("generate", "execute"), drawn from the progress
+    events of tasks/execution/progress.py while the block runs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tasks.execution.progress import PROGRESS
+    from tasks.progress import ProgressEvent
 
     progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=common.console(), transient=False)
     bars: dict[str, Any] = {}
 
-    def hook(stage: str, advance: int, total: int = 0) -> None:
-        if stage not in bars:
-            bars[stage] = progress.add_task(stage, total=total or None)
-        if total:
-            progress.update(bars[stage], total=total)
-        if advance:
-            progress.advance(bars[stage], advance)
+    def hook(event: ProgressEvent) -> None:
+        if event.stage not in bars:
+            bars[event.stage] = progress.add_task(event.stage, total=event.total or None)
+        if event.total:
+            progress.update(bars[event.stage], total=event.total)
+        if event.advance:
+            progress.advance(bars[event.stage], event.advance)
 
-    with progress:
-        yield hook
+    with progress, PROGRESS.listening(hook):
+        yield
+
+
+def _document(source: str | None) -> str | None:
+    """A file path made absolute (the flow may run elsewhere), a URL as given."""
+    if not source or "://" in source:
+        return source
+    return str(Path(source).expanduser().resolve())
 
 
 def _needs_api() -> None:
@@ -179,6 +191,9 @@ def run(
     require_checks: bool = RequireChecksOption,
     strict: bool = StrictOption,
     refresh: bool = RefreshOption,
+    openapi: str | None = typer.Option(None, "--openapi", help="The team's OpenAPI document (file or URL): the "
+                                       "conformance steps check against it and the summary reports its operation "
+                                       "coverage (e.g. of a Postman collection run)."),
     as_json: bool = common.JsonOption,
 ) -> None:
     """Ingest, generate, validate, execute and report: the whole pipeline as a Prefect flow.
@@ -188,25 +203,22 @@ def run(
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
-        from flows.bdd import LLMGenerationFailed, ScenariosFailed, bdd_pipeline, set_progress_hook
+        from flows.bdd import LLMGenerationFailed, ScenariosFailed, bdd_pipeline
         from flows.prefect_api import cli_flow_runs
 
         failed = False
-        with progress_bars() as hook, cli_flow_runs():
-            set_progress_hook(hook)
+        with progress_bars(), cli_flow_runs():
             try:
-                bdd_pipeline(requirements=[str(p) for p in requirements], target=target, base_url=base_url,
-                             out_dir=str(out), llm=llm, tags=tags, concurrency=concurrency,
-                             fail_on_failure=fail_on_failure, auth=parse_auth(auth),
-                             postman_environment=str(postman_env.resolve()) if postman_env else None,
-                             refresh=refresh, postman_globals=str(globals_file.resolve()) if globals_file else None,
-                             env_vars=parse_env_vars(env_var), require_checks=require_checks, strict=strict)
-            except (ScenariosFailed, LLMGenerationFailed):
-                failed = True
-            finally:
-                set_progress_hook(None)
-        summary = json.loads((out.resolve() / "summary.json").read_text(encoding="utf-8"))
-        common.emit(summary, as_json, _summary_render)
+                summary = bdd_pipeline(
+                    requirements=[str(p) for p in requirements], target=target, base_url=base_url, out_dir=str(out),
+                    llm=llm, tags=tags, concurrency=concurrency, fail_on_failure=fail_on_failure,
+                    auth=parse_auth(auth), postman_environment=str(postman_env.resolve()) if postman_env else None,
+                    refresh=refresh, postman_globals=str(globals_file.resolve()) if globals_file else None,
+                    env_vars=parse_env_vars(env_var), require_checks=require_checks, strict=strict,
+                    openapi=_document(openapi))
+            except (ScenariosFailed, LLMGenerationFailed) as exc:
+                failed, summary = True, exc.summary
+        common.emit(summary.model_dump(mode="json"), as_json, _summary_render)
         if failed:
             raise typer.Exit(1)
 
@@ -223,48 +235,16 @@ def generate(
     could be generated)."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        from tasks.requirements import expand_inputs, read_requirements
-        from tasks.scenarios.generate import (
-            draft_feature,
-            draft_result,
-            file_name_for,
-            group_requirements,
-        )
-        from tasks.scenarios.model import GenerationResult
-
         if llm != "offline":
             _needs_api()
-        from blocks.llm import reset_circuits, usage_totals
-        from flows.bdd import resolve_llm
+        from tasks.changes import context_retriever
+        from tasks.scenarios.direct import generate_documents
+        from tasks.scenarios.llm import context_or_hint, resolve_llm
 
         endpoint = resolve_llm(llm)
-        reset_circuits()
-        before = usage_totals()
-        context = contract = None
-        documents = expand_inputs(requirements)
-        if not endpoint.offline:
-            from tasks.scenarios.contract import load_contract
-            from tasks.scenarios.llm import rag_context_provider
-
-            context = rag_context_provider()
-            contract = load_contract(documents)
-        read = [read_requirements(p) for p in documents]
-        groups = group_requirements([r for result in read for r in result.requirements])
-        result = GenerationResult()
-        taken: set[str] = set()
-        with progress_bars() as hook:
-            hook("generate", 0, len(groups))
-            for group, members in groups.items():
-                draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken),
-                                      context=context, contract=contract, refresh=refresh)
-                result = result.merge(draft_result(draft, out, members))
-                hook("generate", 1)
-        payload = result.model_dump(mode="json")
-        payload["read_errors"] = [str(e) for r in read for e in r.errors]
-        payload["out"] = str(out)
-        usage = usage_totals() - before
-        payload["llm_calls"], payload["llm_repairs"] = usage.calls, usage.repairs
-        payload["llm_usage"] = usage.numbers()
+        context = None if endpoint.offline else context_or_hint(context_retriever())
+        with progress_bars():
+            result = generate_documents(requirements, out, endpoint, context=context, refresh=refresh)
 
         def render(r: dict[str, Any]) -> None:
             console = common.console()
@@ -277,7 +257,7 @@ def generate(
                 console.print(f"  [red]input error[/] {e}", highlight=False)
             _usage_line(r)
 
-        common.emit(payload, as_json, render)
+        common.emit(result.model_dump(mode="json"), as_json, render)
         if result.llm_outage:
             raise typer.Exit(1)
 
@@ -310,58 +290,25 @@ def execute(
     common.use_json(as_json)
     with common.errors_as_lines():
         _needs_api()
-        from flows.bdd import run_target
-        from tasks.execution.runner import plan_lazily, run_scenarios
+        from tasks.reports.direct import execute_and_report
+        from tasks.requirements.credentials import TargetSpec
 
-        block, variables, missing = run_target(target, base_url, parse_auth(auth), [str(p) for p in postman or []],
-                                               str(postman_env) if postman_env else None,
-                                               str(globals_file) if globals_file else None, parse_env_vars(env_var))
+        spec = TargetSpec(target=target, base_url=base_url, auth=parse_auth(auth),
+                          postman=[str(p) for p in postman or []], env_vars=parse_env_vars(env_var),
+                          postman_environment=str(postman_env) if postman_env else None,
+                          postman_globals=str(globals_file) if globals_file else None)
+        block, variables, missing = spec.resolve()
         for line in missing:
             common.console().print(f"  [yellow]credentials[/] {line}", highlight=False)
-        # every file checked first (nothing runs if one is bad), then bound one file at a time,
-        # and results stream to out/results/results.jsonl as scenarios finish: memory stays flat at any size
-        total, planned = plan_lazily(features, tags)
-        with progress_bars() as hook:
-            hook("execute", 0, total)
-            run_result = run_scenarios(planned, block, concurrency=concurrency,
-                                       on_result=lambda _r: hook("execute", 1), openapi=openapi,
-                                       variables=variables, log=out / "results" / "results.jsonl")
-        if openapi:  # the operation coverage of the document the conformance steps checked against
-            from tasks.reports.coverage import features_coverage
-
-            run_result.coverage = features_coverage([openapi], run_result)
-        summary = _execute_summary(run_result, out, block.base_url, require_checks)
-        common.emit(summary, as_json, _summary_render)
-        if not postman and any("no auth profile 'postman-" in (f["error"] or "") for f in summary["failed_scenarios"]):
+        with progress_bars():
+            summary = execute_and_report(features, block, out, variables=variables, tags=tags, concurrency=concurrency,
+                                         openapi=openapi, require_checks=require_checks)
+        common.emit(summary.model_dump(mode="json"), as_json, _summary_render)
+        if not postman and any("no auth profile 'postman-" in (f["error"] or "") for f in summary.failed_scenarios):
             common.console().print("  features imported from Postman name its credentials: add --postman COLLECTION "
                                    "[-e ENVIRONMENT], or import with --save-credentials", highlight=False)
-        if summary["verdict"]:
+        if summary.verdict:
             raise typer.Exit(1)
-
-
-def _execute_summary(run_result: Any, out: Path, base_url: str, require_checks: bool) -> dict[str, Any]:
-    """Reports under out/reports/ and out/summary.json, as `bdd run --out` lays them out."""
-    from flows.bdd import ran_requirements
-    from tasks.reports import write_reports
-    from tasks.reports.coverage import coverage_summary
-    from tasks.reports.files import write_atomic
-
-    reports = write_reports(run_result, out / "reports", title="qaflow bdd")
-    verdict = run_result.verdict(require_checks)
-    summary = {
-        "out_dir": str(out.resolve()),
-        "base_url": base_url,
-        "totals": run_result.totals.model_dump(),
-        **run_result.requirement_figures(ran_requirements(run_result)),
-        "verdict": verdict,
-        "ok": not verdict,
-        "reports": {k: str(v) for k, v in reports.items()},
-        "results_log": run_result.logs[0],
-        "failed_scenarios": run_result.failed_scenarios(),  # the first 200 (all are in the log)
-        "coverage": coverage_summary(run_result.coverage),
-    }
-    write_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
-    return summary
 
 
 @app.command()
@@ -408,31 +355,13 @@ def import_postman(
     --env-var's) non-secret values are baked into the scenarios, over the collection's."""
     common.use_json(as_json)
     with common.errors_as_lines():
-        from tasks.requirements.postman import collection_parts, read_postman
-        from tasks.requirements.postman_auth import credentials_for
-        from tasks.requirements.postman_vars import bake, load_scopes
-        from tasks.scenarios.generate import generate_features
+        from tasks.scenarios.direct import import_postman as import_collection
 
         env_vars = parse_env_vars(env_var)
-        read = read_postman(collection)
-        baked = bake(read.requirements, load_scopes(None, postman_env, globals_file, env_vars))
-        result = generate_features(read.requirements, out)
-        credentials = credentials_for([collection], postman_env, globals_file, env_vars)
-        saved = None
         if save_credentials:
-            saved = _save_credentials(target, credentials)
-        payload = {
-            "features": [f.path for f in result.files],
-            "scenarios": sum(f.scenarios for f in result.files),
-            "untranslated": result.untranslated_lines,
-            "errors": [str(e) for e in read.errors] + [f"{u.requirement_id}: {u.reason}" for u in result.ungenerated],
-            "auth_profiles": sorted(credentials.profiles),
-            "secret_variables": sorted(credentials.secrets),
-            "missing_credentials": credentials.missing,
-            "credentials_saved_to": saved,
-            "baked_values": baked,
-            "postman_parts": collection_parts(read.requirements),
-        }
+            _needs_api()
+        payload = import_collection(collection, out, postman_env, globals_file, env_vars,
+                                    save_to=target if save_credentials else None).model_dump(mode="json")
 
         def render(r: dict[str, Any]) -> None:
             console = common.console()
@@ -458,22 +387,6 @@ def import_postman(
         common.emit(payload, as_json, render)
 
 
-def _save_credentials(target: str, credentials: Any) -> str:
-    """Add the collection's profiles and secret variables to the TargetAPI block `target`
-    (created if need be); the collection's values replace same-named ones."""
-    _needs_api()
-    from blocks.target_api import TargetAPI
-
-    name = target or "default"
-    block = TargetAPI.resolve(name)
-    block = block.model_copy(update={
-        "auth_profiles": {**block.auth_profiles, **credentials.profiles},
-        "secret_variables": {**block.secret_variables, **credentials.secrets},
-    })
-    block.save(name, overwrite=True)
-    return name
-
-
 @app.command("export-postman")
 def export_postman(
     features: list[Path] = typer.Argument(..., help=".feature files or folders."),
@@ -486,15 +399,12 @@ def export_postman(
     common.use_json(as_json)
     with common.errors_as_lines():
         from tasks.execution.features import feature_files
-        from tasks.scenarios.generate import write_atomic
-        from tasks.scenarios.postman_export import export_features
+        from tasks.scenarios.direct import export_postman as export_collection
 
         paths = feature_files(features)
         if not paths:
             raise common.UserError("no .feature files found")
-        result = export_features(paths, name=name, base_url=base_url)
-        write_atomic(out, json.dumps(result.collection, indent=2, ensure_ascii=False) + "\n")
-        payload = {"collection": str(out), "requests": result.requests, "not_exported": result.not_exported}
+        payload = export_collection(paths, out, name, base_url).model_dump(mode="json")
 
         def render(r: dict[str, Any]) -> None:
             console = common.console()

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
 
 from tasks.execution.http import StepError, StepFailed
-from tasks.execution.origins import OriginError, origin_of
 from tasks.execution.redaction import clip
+from tasks.origins import OriginError, origin_of
 
 if TYPE_CHECKING:
     from blocks.target_api import AuthProfile

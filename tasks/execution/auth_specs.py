@@ -96,7 +96,7 @@ def _error(profile: str, spec: str, why: str) -> AuthSpecError:
 
 def build_profile(profile: str, spec: str, reveal: Callable[[str, str], str]) -> AuthProfile:
     """The AuthProfile `spec` describes, its values read through `reveal(profile, source)`
-    (an environment variable or a Prefect Secret block; flows/bdd.py `auth_token`)."""
+    (an environment variable or a Prefect Secret block; tasks/requirements/credentials.py `auth_token`)."""
     parsed = parse_spec(profile, spec)
     values = {key: reveal(profile, source) for key, source in parsed.sources.items()}
     if parsed.kind == "bearer":

@@ -1,4 +1,4 @@
-"""The REST step catalogue of shared/STEPS.md: one registry that the generator
+"""The REST step catalogue (docs/steps.md is generated from it): one registry that the generator
 (in its LLM prompt), the validator, the runner and `qaflow bdd steps` all read.
 
     >>> m = CATALOGUE.match('the response status should be 201')

@@ -22,8 +22,8 @@ from tasks.execution.http import (
     StepError,
     StepFailed,
 )
-from tasks.execution.origins import OriginError, origin_of
 from tasks.execution.values import parse_json, substitute
+from tasks.origins import OriginError, origin_of
 
 
 @dataclass

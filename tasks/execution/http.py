@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx
 
-from tasks.execution.origins import Origin, OriginError, OriginPolicy, origin_of
 from tasks.execution.redaction import REDACTED, SENSITIVE_HEADERS, Redactor, clip
+from tasks.origins import Origin, OriginError, OriginPolicy, origin_of
 
 BODY_CAP = 16_384  # characters of a body kept in results and reports
 

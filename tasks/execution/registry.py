@@ -2,7 +2,7 @@
 function with a pattern, and the registry is the one place that says which
 sentences exist.
 
-Patterns are written as in shared/STEPS.md (`the response status should be
+Patterns are written as docs/steps.md shows them (`the response status should be
 {code}`); each `{placeholder}` gets a regular expression from `PLACEHOLDERS`
 by its name, so the same table serves matching, validation and the LLM prompt.
 Placeholders whose text must also parse (a JSON literal) have a checker, so

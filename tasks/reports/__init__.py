@@ -9,6 +9,9 @@ size is reported in flat memory; a big run's HTML report is paged. The results w
 redacted by the runner (tasks/execution/redaction.py: every secret of the target's
 auth profiles, in its raw, URL-encoded, JSON-escaped and base64 shapes, credential
 headers masked, bodies redacted whole before they are cut); nothing here sees a secret.
+
+Beside the reports: `summary.py` (BddSummary, the run's result and summary.json),
+`steps.py` (the bdd flow's Prefect task, report_run) and `direct.py` (`bdd execute`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from prefect import task
-
 from tasks.execution.result_log import ResultIndex, write_log
 from tasks.execution.results import RunResult
+from tasks.files import streaming_atomic
 from tasks.reports.cucumber import write_cucumber
-from tasks.reports.files import streaming_atomic
 from tasks.reports.html import write_html
 from tasks.reports.junit import write_junit
 
@@ -59,10 +60,4 @@ def write_reports(result: RunResult, out_dir: Path, title: str = DEFAULT_TITLE,
     return {"junit": out_dir / "junit.xml", "cucumber": out_dir / "cucumber.json", "html": html}
 
 
-@task(name="write-reports")
-def write_reports_task(result: RunResult, out_dir: Path, title: str = DEFAULT_TITLE) -> dict[str, Path]:
-    """Prefect task around `write_reports` (local files only: no retries)."""
-    return write_reports(result, out_dir, title)
-
-
-__all__ = ["DEFAULT_TITLE", "write_reports", "write_reports_task"]
+__all__ = ["DEFAULT_TITLE", "write_reports"]

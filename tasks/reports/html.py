@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from tasks.execution.result_log import STATUSES, ResultIndex
 from tasks.execution.results import RunResult, ScenarioResult, requirement_tag
-from tasks.reports.files import umask_mode, write_atomic
+from tasks.files import umask_mode, write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 UNTRACED = "(no requirement)"

@@ -4,6 +4,10 @@
 content: a Postman collection or an OpenAPI document). A document that cannot
 be read comes back as a `ReadResult` with an error naming the file (and sheet
 and row): one bad input never stops the others.
+
+Beside the readers: `batch.py` (a run's documents read together), `credentials.py` (the
+run's target and the credentials it names, read where the run happens) and `steps.py`
+(the bdd flow's Prefect task, ingest_document).
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-
-from prefect import task
 
 from tasks.requirements.model import (
     Check,
@@ -106,12 +108,6 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
     return paths
 
 
-@task(name="ingest-document", task_run_name="ingest {path}")
-def ingest_document(path: str) -> ReadResult:
-    """Read one requirement document (pure computation on a local file: no retries)."""
-    return read_requirements(path)
-
-
 __all__ = [
     "Check",
     "ReadError",
@@ -121,6 +117,5 @@ __all__ = [
     "Save",
     "TestCaseRow",
     "expand_inputs",
-    "ingest_document",
     "read_requirements",
 ]

@@ -6,7 +6,9 @@ validated with gherkin-official against the step catalogue.
 - `translate.py`: sheet rows, Postman requests and OpenAPI operations, no LLM;
 - `llm.py`: prose with the LLM (catalogue in the prompt, rag context, repairs);
 - `render.py` / `validate.py`: Gherkin out, problems in;
-- `postman_export.py`: features -> Postman collection v2.1.
+- `postman_export.py`: features -> Postman collection v2.1;
+- `steps.py`: the bdd flow's Prefect tasks (generate_feature, validate_feature);
+- `direct.py`: `bdd generate`, `import-postman`, `export-postman` without a flow.
 """
 
 from tasks.scenarios.generate import FeatureDraft, draft_feature, draft_result, generate_features

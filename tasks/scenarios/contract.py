@@ -205,3 +205,23 @@ def served_operations(base_url: str, timeout: float = 3.0) -> list[Operation]:
 def contract_from_json(text: str, auth_profiles: list[str] | None = None) -> ApiContract:
     """An `ApiContract` from an OpenAPI document's JSON text (as a target serves it)."""
     return ApiContract(operations=operations(json.loads(text)), auth_profiles=sorted(set(auth_profiles or [])))
+
+
+def prompt_contract(documents: list[str], target: str, base_url: str | None,
+                    auth: dict[str, str] | None) -> ApiContract:
+    """What prompts say about the API: the operations of the OpenAPI documents among the
+    inputs (else of the one the target serves at /openapi.json) and the target's auth
+    profile names. Names only: no credential is read here."""
+    from blocks.target_api import TargetAPI
+
+    profiles = set((auth or {}).keys())
+    block = None
+    try:
+        block = TargetAPI.resolve(target or None, base_url=base_url)
+        profiles |= set(block.auth_profiles)
+    except Exception as exc:  # the target is checked (loudly) before execution; prompts just lack names
+        log.info("no auth profile names for prompts: %s", exc)
+    contract = load_contract(documents, sorted(profiles))
+    if not contract.operations and block is not None and block.base_url:
+        contract.operations = served_operations(block.base_url)
+    return contract

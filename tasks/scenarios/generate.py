@@ -11,9 +11,6 @@ the LLM client (only accepted ones), so a re-run asks nothing.
 from __future__ import annotations
 
 import contextvars
-import os
-import re
-import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from blocks.llm import LLMEndpoint
+from tasks.files import write_atomic
 from tasks.requirements.ids import slug
 from tasks.requirements.model import Requirement
 from tasks.scenarios.contract import ApiContract
@@ -205,21 +203,6 @@ def _ask_concurrently(
         return {key: future.result() for key, future in futures.items()}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        from tasks.reports.files import umask_mode
-
-        os.fchmod(fd, umask_mode())  # as open() would make it, not mkstemp's 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_feature(draft: FeatureDraft, out_dir: Path) -> tuple[FeatureFile | None, list[str]]:
     """Validate the draft's text and write it; (None, problems) when it cannot run."""
     if not draft.text:
@@ -242,13 +225,19 @@ def generate_features(
     contract: ApiContract | None = None,
     refresh: bool = False,
 ) -> GenerationResult:
-    """Everything in one call (the CLI's `generate` and the tests; the flow runs the same steps as tasks)."""
+    """Everything in one call (the CLI's `generate` and the tests; the flow runs the same steps as tasks).
+    Reports "generate" progress (tasks/execution/progress.py): the groups, then each feature written."""
+    from tasks.execution.progress import PROGRESS
+
     result = GenerationResult()
     taken: set[str] = set()
-    for group, members in group_requirements(requirements).items():
+    groups = group_requirements(requirements)
+    PROGRESS.emit("generate", total=len(groups))
+    for group, members in groups.items():
         draft = draft_feature(group, members, endpoint, file_name=file_name_for(group, taken), context=context,
                               contract=contract, refresh=refresh)
         result = result.merge(draft_result(draft, out_dir, members))
+        PROGRESS.emit("generate", advance=1)
     return result
 
 
@@ -271,7 +260,3 @@ def draft_result(draft: FeatureDraft, out_dir: Path, members: list[Requirement])
         llm_generated=draft.llm_generated,
         llm_unavailable=draft.llm_unavailable,
     )
-
-
-def safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", text)

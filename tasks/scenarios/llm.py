@@ -5,7 +5,8 @@ and the name of its document, never a local path, so the prompt and the
 answer cache key do not depend on where the checkout is or how a path was
 typed), the relevant operations of the API's OpenAPI document and the target's
 auth profile names when known (tasks/scenarios/contract.py), and, when a rag
-index exists, the passages of the team's documents nearest to the requirement.
+index exists, the passages of the team's documents nearest to the requirement
+(a `ContextProvider` the caller passes in: this stage never imports rag).
 It answers JSON that `LLMAnswer` validates. The project renders the Gherkin and
 checks it (`complete_json`'s `check`); the problems go back to the LLM a bounded
 number of times, then the requirement is reported as ungenerated. Only an
@@ -17,8 +18,6 @@ with waiting for the next.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +25,18 @@ from pathlib import PurePath
 
 from pydantic import BaseModel, Field
 
-from blocks.llm import LLMEndpoint, LLMError, LLMRequestError, complete_json, usage_scope
-from blocks.llm_client import MAX_IN_FLIGHT
+from blocks.llm import LLMEndpoint
 from tasks.execution.catalogue import CATALOGUE
+from tasks.llm import (
+    LLMError,
+    LLMRequestError,
+    LLMUsage,
+    complete_json,
+    reset_circuits,
+    usage_scope,
+    usage_totals,
+)
+from tasks.llm.client import MAX_IN_FLIGHT
 from tasks.requirements.model import Requirement
 from tasks.scenarios.contract import ApiContract
 from tasks.scenarios.model import Examples, Feature, Scenario, Step
@@ -38,7 +46,7 @@ from tasks.scenarios.validate import validate_text
 log = logging.getLogger(__name__)
 
 REPAIR_ROUNDS = 2
-LLM_CONCURRENCY = MAX_IN_FLIGHT  # requests in flight per endpoint (blocks/llm_client.py)
+LLM_CONCURRENCY = MAX_IN_FLIGHT  # requests in flight per endpoint (tasks/llm/client.py)
 GENERATION_THREADS = 2 * LLM_CONCURRENCY  # requirements in progress per feature
 _hinted: set[str] = set()
 
@@ -68,26 +76,29 @@ class LLMAnswer(BaseModel):
 ContextProvider = Callable[[str, int], list[str]]
 
 
-def rag_context_provider(store: str = "default") -> ContextProvider | None:
-    """Retrieval from the rag pipeline's index when there is one, else None.
+def resolve_llm(llm: str | None) -> LLMEndpoint:
+    """None: the saved "default" block (else the environment); "offline": no LLM; else a block name."""
+    if llm == "offline":
+        return LLMEndpoint(provider="offline")
+    return LLMEndpoint.resolve(llm or "default")
 
-    The bdd pipeline does not depend on rag: without the module or without an
-    index, prompts carry no document context, and the log says so.
-    """
-    if importlib.util.find_spec("flows.rag") is None:
-        _hint_once("no rag pipeline (flows.rag): prompts carry no document context")
-        return None
-    rag = importlib.import_module("flows.rag")
-    status = rag.rag_status(store)
-    if not status.get("chunks"):
+
+def start_llm_run() -> LLMUsage:
+    """Begin a run's LLM work: an endpoint whose circuit opened in an earlier run of this process
+    gets a new chance, and the usage so far is returned (the run's cost is the difference at its end)."""
+    reset_circuits()
+    return usage_totals()
+
+
+def context_or_hint(retriever: ContextProvider | None, store: str = "default") -> ContextProvider | None:
+    """The rag index's retriever the caller found (the bdd flow and CLI pass the rag stage's
+    `context_retriever(store)`), or None with a hint, once per process, that prompts go
+    without document context. The bdd pipeline does not depend on rag: this stage never
+    looks the index up itself."""
+    if retriever is None:
         _hint_once(f"hint: the rag index {store!r} is empty, so prompts carry no document context; "
                    "`qaflow rag sync DOCS` adds it (and re-asks, as context is part of the cache key)")
-        return None
-
-    def retrieve(text: str, k: int) -> list[str]:
-        return [hit["text"] for hit in rag.rag_query(text, k=k, store=store) if hit.get("text")]
-
-    return retrieve
+    return retriever
 
 
 def _hint_once(message: str) -> None:

@@ -57,12 +57,6 @@ class Feature(BaseModel):
     comments: list[str] = Field(default_factory=list)
 
 
-class LLMScenarios(BaseModel):
-    """What the LLM answers for one requirement: one or more scenarios."""
-
-    scenarios: list[Scenario] = Field(min_length=1)
-
-
 class Ungenerated(BaseModel):
     """A requirement that did not become a runnable scenario, and why."""
 

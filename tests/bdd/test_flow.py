@@ -101,8 +101,8 @@ def test_failures_fail_the_run_after_reports_and_artifacts(tmp_path: Path, demo_
     again = bdd_pipeline(requirements=[str(reqs)], target="no-such-block", base_url=demo_target, out_dir=str(out),
                          llm="offline", tags="@smoke", fail_on_failure=False, return_state=True)
     summary = again.result()
-    assert summary["totals"]["scenarios"] == 1 and summary["totals"]["passed"] == 1
-    assert not summary["ok"] and summary["verdict"] == ["2 input error(s)"]  # unreadable inputs are not a pass
+    assert summary.totals.scenarios == 1 and summary.totals.passed == 1
+    assert not summary.ok and summary.verdict == ["2 input error(s)"]  # unreadable inputs are not a pass
     states = task_states(again.state_details.flow_run_id)
     assert states["generate cases: cases"] == "Completed"
 
@@ -153,10 +153,13 @@ def test_cli_generate_import_export_execute_and_steps(tmp_path: Path, demo_targe
     monkeypatch.setenv("BDD_TEST_TOKEN", "demo-token")
     ran = runner.invoke(app, ["bdd", "run", str(cases), "--base-url", demo_target, "--target", "no-such-block",
                               "--auth", "default=BDD_TEST_TOKEN", "--out", str(tmp_path / "run"), "--llm", "offline",
-                              "--json"])
+                              "--openapi", f"{demo_target}/openapi.json", "--json"])
     assert ran.exit_code == 1, ran.output  # one scenario fails: CI sees a non-zero exit
     summary = json.loads(ran.stdout)
     assert summary["totals"]["passed"] == 1 and summary["failed_scenarios"][0]["scenario"] == "Teapot"
+    # --openapi: the run's operation coverage against the team's document (CSV rows carry none of their own)
+    assert summary["coverage"]["operations"].startswith("2/") and summary["coverage"]["line"].startswith("2/")
+    assert summary == json.loads((tmp_path / "run" / "summary.json").read_text())  # printed = the file
     assert "demo-token" not in ran.stdout  # the token came from the environment, never printed
 
     bad = runner.invoke(app, ["bdd", "execute", str(tmp_path / "pm"), "--base-url", demo_target, "--auth", "nonsense"])
@@ -180,8 +183,8 @@ def test_prose_goes_through_the_llm_in_the_flow(tmp_path: Path, demo_target: str
         summary = bdd_pipeline(requirements=[str(reqs)], target="", base_url=demo_target,
                                out_dir=str(tmp_path / "out"), llm="bdd-test-llm", use_rag=False)
         assert len(llm.requests) == 1
-    assert summary["ok"] and summary["totals"]["passed"] == 1
-    assert summary["llm_calls"] == 1 and summary["needs_llm"] == []
-    assert summary["llm_usage"]["calls"] == 1 and "1 LLM calls" in summary["llm_usage_line"]
-    feature = Path(summary["features"][0]).read_text()
+    assert summary.ok and summary.totals.passed == 1
+    assert summary.llm_calls == 1 and summary.needs_llm == []
+    assert summary.llm_usage["calls"] == 1 and "1 LLM calls" in summary.llm_usage_line
+    feature = Path(summary.features[0]).read_text()
     assert "@REQ-50 @smoke" in feature and "Scenario: The service is up" in feature

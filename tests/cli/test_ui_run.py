@@ -51,14 +51,14 @@ def test_init_saves_the_demo_target_and_a_bdd_run_with_defaults_passes(tmp_path:
                                out_dir=str(tmp_path / "bdd"), llm="offline", use_rag=False)
     finally:
         stop()
-    totals = summary["totals"]
-    assert totals["scenarios"] > 0 and totals["passed"] == totals["scenarios"], summary["failed_scenarios"]
+    totals = summary.totals
+    assert totals.scenarios > 0 and totals.passed == totals.scenarios, summary.failed_scenarios
 
 
 def test_auth_takes_a_secret_block_or_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.blocks.system import Secret
 
-    from flows.bdd import target_api
+    from tasks.requirements.credentials import target_api
 
     Secret(value="from-the-block").save("qaflow-ui-token", overwrite=True)
     monkeypatch.setenv("QAFLOW_UI_TOKEN", "from-the-env")

@@ -14,11 +14,11 @@ import pytest
 from pydantic import SecretStr
 
 from blocks.target_api import AuthProfile, TargetAPI
-from flows.bdd import auth_token
 from tasks.execution.auth_specs import AuthSpecError, build_profile, parse_spec
 from tasks.execution.results import RunResult
 from tasks.execution.runner import execute_features
 from tasks.reports import write_reports
+from tasks.requirements.credentials import auth_token
 from tasks.requirements.openapi import read_openapi
 from tasks.scenarios.generate import generate_features
 from tests.openapi import auth_api

@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from blocks.target_api import TargetAPI
-from flows.bdd import auth_token
 from tasks.execution.auth_specs import build_profile
 from tasks.execution.results import RunResult
 from tasks.execution.runner import execute_features
 from tasks.reports import write_reports
 from tasks.reports.coverage import coverage_summary, features_coverage
+from tasks.requirements.credentials import auth_token
 from tasks.requirements.openapi import read_openapi
 from tasks.scenarios.generate import generate_features
 from tests.openapi.prism import Prism, prism_binary

@@ -80,9 +80,9 @@ def run_newman(collection: Path, environment: Path | None, base_url: str, out: P
 def run_qaflow(collection: Path, environment: Path | None, base_url: str, out: Path) -> dict[str, RequestOutcome]:
     """Import the collection, generate the features, run them: the path `qaflow bdd run
     COLLECTION -e ENV` takes, without Prefect around it."""
-    from flows.bdd import run_target
     from tasks.execution.runner import execute_features
     from tasks.requirements import read_requirements
+    from tasks.requirements.credentials import run_target
     from tasks.scenarios.generate import generate_features
 
     read = read_requirements(collection)

@@ -232,9 +232,9 @@ def test_the_flow_reports_and_artifacts_hold_no_secret(tmp_path: Path, target_se
                          out_dir=str(out), llm="offline", auth={"admin": "QAFLOW_SEC_TOKEN"},
                          fail_on_failure=False, return_state=True)
     summary = state.result()
-    assert summary["totals"]["failed"] == 2
+    assert summary.totals.failed == 2
     assert [h["authorization"] for h in target_server.headers_of("/big")] == [f"Bearer {TOKEN}"]
-    texts = _report_texts({k: Path(v) for k, v in summary["reports"].items()})
+    texts = _report_texts({k: Path(v) for k, v in summary.reports.items()})
     texts["summary.json"] = (out / "summary.json").read_text()
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(

@@ -234,7 +234,7 @@ def test_flow_run_with_result_persistence_keeps_no_secret(tmp_path: Path, server
                              llm="offline", fail_on_failure=False, postman_environment=str(env), return_state=True)
     summary = state.result()
     statuses = {}
-    for feature in json.loads(Path(summary["reports"]["cucumber"]).read_text()):
+    for feature in json.loads(Path(summary.reports["cucumber"]).read_text()):
         for element in feature["elements"]:
             statuses[element["name"]] = "passed" if all(s["result"]["status"] == "passed" for s in element["steps"]) \
                 else "failed"
