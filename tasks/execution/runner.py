@@ -10,13 +10,21 @@ API under test together, so threads finish sooner at every concurrency.
 Each scenario has its own variables and request state and a deadline: no
 request waits past it and a poll never sleeps past it. A scenario stops at its
 first failing step (the rest are skipped, as in Cucumber).
+
+Scenarios tagged `@in-order` are the exception, for what Newman does with a
+collection: those of one feature run one after another in file order, each
+starting from the variables (and Postman scopes) the one before left, so a
+"delete, then check it is gone" pair means what it says. Other features and
+untagged scenarios still run alongside them.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +47,6 @@ from tasks.execution.http import (
     StepError,
     StepFailed,
 )
-from tasks.execution.origins import OriginPolicy
 from tasks.execution.redaction import Redactor, redacting, target_redactor
 from tasks.execution.result_log import ResultLog
 from tasks.execution.results import (
@@ -49,8 +56,33 @@ from tasks.execution.results import (
     StepResult,
     step_checks,
 )
+from tasks.origins import OriginPolicy
 
 OnResult = Callable[[ScenarioResult], Any]
+IN_ORDER_TAG = "@in-order"
+
+
+@dataclass
+class Chain:
+    """The `@in-order` scenarios of one feature: whose turn it is, and what the last one left."""
+
+    variables: dict[str, Any]
+    submitted: int = 0
+    finished: int = 0
+    postman: Any = None  # the PostmanScopes the previous scenario's scripts left
+    turn: threading.Condition = field(default_factory=threading.Condition)
+
+    def run(self, position: int, scenario: Callable[[Chain], ScenarioResult]) -> ScenarioResult:
+        """Wait for the scenarios before this one (submitted earlier, so already running or done:
+        the pool takes work in order, and this cannot deadlock), run it, pass the turn on."""
+        with self.turn:
+            self.turn.wait_for(lambda: self.finished == position)
+        try:
+            return scenario(self)
+        finally:
+            with self.turn:
+                self.finished += 1
+                self.turn.notify_all()
 
 
 def execute_features(
@@ -162,8 +194,18 @@ def run_scenarios(
     sink = ResultLog(log) if log is not None else None
     results: dict[int, ScenarioResult] = {}
 
+    chains: dict[Path, Chain] = {}
+
     def one(plan: PlannedScenario) -> ScenarioResult:
         return run_scenario(plan, shared, scenario_timeout, dict(variables or {}), redactor, keep_bodies == "all")
+
+    def submit(pool: ThreadPoolExecutor, plan: PlannedScenario) -> Future[ScenarioResult]:
+        if IN_ORDER_TAG not in plan.tags:
+            return pool.submit(one, plan)
+        chain = chains.setdefault(plan.feature_file, Chain(variables=dict(variables or {})))
+        position, chain.submitted = chain.submitted, chain.submitted + 1
+        return pool.submit(chain.run, position, lambda c: run_scenario(
+            plan, shared, scenario_timeout, c.variables, redactor, keep_bodies == "all", chain=c))
 
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qaflow-bdd") as pool:
@@ -171,7 +213,7 @@ def run_scenarios(
             pending: dict[Future[ScenarioResult], int] = {}
             queue = enumerate(planned)
             for index, plan in queue:
-                pending[pool.submit(one, plan)] = index
+                pending[submit(pool, plan)] = index
                 if len(pending) >= 2 * concurrency:
                     break
             while pending:
@@ -187,7 +229,7 @@ def run_scenarios(
                         on_result(finished)
                     following = next(queue, None)
                     if following is not None:
-                        pending[pool.submit(one, following[1])] = following[0]
+                        pending[submit(pool, following[1])] = following[0]
     except BaseException:
         if sink is not None:
             sink.discard()
@@ -213,10 +255,14 @@ def run_scenario(
     variables: dict[str, Any],
     redactor: Redactor,
     keep_bodies: bool = False,
+    chain: Chain | None = None,
 ) -> ScenarioResult:
-    """One scenario, step by step, under its own deadline; everything it returns is redacted."""
+    """One scenario, step by step, under its own deadline; everything it returns is redacted.
+
+    In a chain the variables are the chain's own dict, and the Postman scopes are taken
+    from and handed back to it."""
     with redacting(redactor):
-        return _run_scenario(plan, shared, timeout, variables, redactor, keep_bodies)
+        return _run_scenario(plan, shared, timeout, variables, redactor, keep_bodies, chain)
 
 
 def _run_scenario(
@@ -226,8 +272,20 @@ def _run_scenario(
     variables: dict[str, Any],
     redactor: Redactor,
     keep_bodies: bool,
+    chain: Chain | None = None,
 ) -> ScenarioResult:
     ctx = ScenarioContext(shared=shared, feature_dir=plan.feature_file.parent, variables=variables)
+    if chain is not None and chain.postman is not None:
+        ctx.postman = chain.postman  # type: ignore[attr-defined]  # see tasks/execution/steps_postman.py
+    try:
+        return _steps(plan, ctx, timeout, redactor, keep_bodies)
+    finally:
+        if chain is not None:
+            chain.postman = getattr(ctx, "postman", None)
+
+
+def _steps(plan: PlannedScenario, ctx: ScenarioContext, timeout: float, redactor: Redactor,
+           keep_bodies: bool) -> ScenarioResult:
     steps = [
         StepResult(
             keyword=s.keyword,

@@ -1,10 +1,13 @@
 """Postman collections (v2.1) -> requirements, one per request.
 
 Folders become features and requests scenarios; `{{var}}` becomes `${var}`.
-Postman runs a collection in order with shared variables, but our scenarios
-run in parallel, so a request that uses a variable an earlier request saved
-(`pm.environment.set("userId", json.id)`) gets that earlier request replayed
-at its start: every scenario stands on its own.
+Postman runs a collection in order with shared variables and server state
+("delete it, then check it is gone"), so the requests of one folder become
+`@in-order` scenarios: they run one after another and share what their scripts
+set (tasks/execution/runner.py), while folders run alongside each other. A
+request that uses a variable an earlier request of *another* folder saved
+(`pm.environment.set("token", ...)` in a login folder) gets that request
+replayed at its start, so each folder stands on its own.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ _VAR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _DYNAMIC = {"$guid": "uuid", "$randomUUID": "uuid"}  # other {{$name}}s stay ${$name} (tasks/pmsandbox/dynamic.py)
 _REQ_TAG = re.compile(r"@REQ-(\S+)")
 _TAG = re.compile(r"@([\w.-]+)")
+IN_ORDER = "in-order"  # tasks.execution.runner.IN_ORDER_TAG without its @
 
 
 def vars_to_gherkin(text: str) -> str:
@@ -472,11 +476,14 @@ def _script_sets(rows: list[TestCaseRow]) -> set[str]:
 
 
 def _replay_dependencies(entries: list[tuple[Requirement, set[str], bool]], known: set[str]) -> None:
-    """Prefix each request with the earlier requests that save the variables it uses."""
+    """Tag each request `@in-order` and prefix it with the earlier requests of other folders
+    that save the variables it uses (those of its own folder ran just before it)."""
     closed: list[list[TestCaseRow]] = []
     for index, (requirement, _saved, self_contained) in enumerate(entries):
         prefix: list[TestCaseRow] = []
         if not self_contained:
+            if IN_ORDER not in requirement.tags:
+                requirement.tags.append(IN_ORDER)
             row = requirement.rows[0]
             script_sets, script_reads = pmscript.script_names([*row.given, *row.then])
             needed = (used_vars([row.path, row.headers, row.query, row.body,
@@ -485,6 +492,7 @@ def _replay_dependencies(entries: list[tuple[Requirement, set[str], bool]], know
                 producer
                 for name in needed
                 if (producer := next((i for i in range(index - 1, -1, -1) if name in entries[i][1]), None)) is not None
+                and not _chained(entries[producer], requirement)
             }
             for producer in sorted(producers):
                 for dep in closed[producer]:
@@ -492,3 +500,10 @@ def _replay_dependencies(entries: list[tuple[Requirement, set[str], bool]], know
                         prefix.append(dep.model_copy(update={"replayed": True}))
         closed.append(prefix + requirement.rows)
         requirement.rows = closed[-1]
+
+
+def _chained(producer: tuple[Requirement, set[str], bool], consumer: Requirement) -> bool:
+    """Whether the producer runs just before the consumer in the same @in-order chain (one feature)."""
+    requirement, _saved, self_contained = producer
+    return not self_contained and requirement.group == consumer.group and requirement.source.split(" ", 1)[0] \
+        == consumer.source.split(" ", 1)[0]

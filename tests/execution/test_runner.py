@@ -152,6 +152,59 @@ def test_concurrency_keeps_file_order_and_reports_each_result(run, target):
     assert set(sent.response) == {"status", "elapsed_ms"} and sent.response["status"] == 200
 
 
+IN_ORDER = """Feature: users, as a Postman folder runs
+  @in-order
+  Scenario: create
+    Given I am authenticated as "admin"
+    When I send a POST request to "/users" with body:
+      \"\"\"json
+      {"name": "Ord", "email": "ord-${uuid}@example.com"}
+      \"\"\"
+    Then the response status should be 201
+    And I save the response JSON at "$.id" as "user_id"
+    And the Postman tests of "create" pass:
+      \"\"\"
+      pm.environment.set("made", pm.response.json().email);
+      \"\"\"
+
+  Scenario: unordered, alongside
+    Given I am authenticated as "admin"
+    When I send a GET request to "/health"
+    Then the response status should be 200
+
+  @in-order
+  Scenario: delete
+    Given I am authenticated as "admin"
+    When I send a DELETE request to "/users/${user_id}"
+    Then the response status should be 204
+
+  @in-order
+  Scenario: gone
+    Given I am authenticated as "admin"
+    When I send a GET request to "/users/${user_id}"
+    Then the response status should be 404
+    And the Postman tests of "gone" pass:
+      \"\"\"
+      pm.test("the environment kept what create set", function () {
+        pm.expect(pm.environment.get("made")).to.match(/^ord-/);
+      });
+      \"\"\"
+"""
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_in_order_scenarios_run_one_after_another_and_share_variables(run, target, concurrency):
+    by_name = run(IN_ORDER, target, concurrency=concurrency)
+    assert {name: s.status for name, s in by_name.items()} == {
+        "create": "passed", "unordered, alongside": "passed", "delete": "passed", "gone": "passed"}
+    gone = by_name["gone"].steps[-1]
+    assert [(a.name, a.passed) for a in gone.assertions] == [("the environment kept what create set", True)]
+    # without the tag the same scenarios stand alone: "delete" has no ${user_id}
+    alone = run(IN_ORDER.replace("@in-order", "@alone"), target, name="alone.feature", concurrency=concurrency)
+    assert alone["create"].status == "passed" and alone["delete"].status == "failed"
+    assert "user_id" in failure(alone["delete"])
+
+
 def test_streamed_run_keeps_nothing_in_memory_and_logs_redacted_results(run, target, tmp_path):
     """With a log, results go to disk as they finish (planned order restored by the index);
     the log holds only redacted results and the run keeps totals and the first failures."""

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from examples.demo_api.server import start_demo_api
+from tasks.settings import project_root
 from tests.postman_parity import harness
 from tests.postman_parity.booking_api import booking_api
 
 HERE = Path(__file__).parent / "collections"
 COLLECTION = HERE / "booker.postman_collection.json"
 ENVIRONMENT = HERE / "booker.postman_environment.json"
+TEAM = project_root() / "examples" / "postman"  # the README's collection and environment
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +51,22 @@ def test_qaflow_agrees_with_newman_on_every_request_and_assertion(runs: tuple[di
     # a script that maps exactly onto catalogue steps was translated; every other one ran in the sandbox
     assert ours["Ping translated"].assertions is None
     assert all(r.assertions for name, r in ours.items() if name != "Ping translated")
+
+
+def test_the_readme_collection_runs_in_order_as_in_newman(tmp_path: Path) -> None:
+    """Create, read, page, delete, check it is gone: one folder whose requests depend on
+    each other's server state, which only an in-order run gets right."""
+    outcomes = []
+    for run in (harness.run_newman, harness.run_qaflow):
+        base_url, stop = start_demo_api(token="demo-token")  # the token of local.postman_environment.json
+        try:
+            out = tmp_path / run.__name__
+            out.mkdir()
+            outcomes.append(run(TEAM / "demo-api.postman_collection.json", TEAM / "local.postman_environment.json",
+                                base_url, out))
+        finally:
+            stop()
+    newman, ours = outcomes
+    assert len(newman) == 6 and all(r.passed for r in newman.values())
+    assert newman["Deleted user is gone"].code == 404
+    assert harness.differences(newman, ours) == []

@@ -50,12 +50,13 @@ def test_the_example_collection() -> None:
     assert create.then[0].startswith('the Postman tests of "Create user" pass:\n// ---- request "Create user" ----\n')
     assert 'pm.environment.set("userId", json.id);' in create.then[0]
 
-    # "Get user" uses {{userId}}, saved by "Create user": that request is replayed first
+    # "Get user" uses {{userId}}, saved by "Create user" just before it in the same folder: the folder's
+    # requests run @in-order with shared variables (as in Newman), so nothing is replayed
     get_user = by_title["Get user"]
-    assert [r.method for r in get_user.rows] == ["POST", "GET"]
-    assert get_user.rows[0].replayed and not get_user.rows[1].replayed
-    assert get_user.rows[1].path == "/users/${userId}"
-    assert get_user.rows[1].then == ["the response time should be less than 2000 ms"]
+    assert [r.method for r in get_user.rows] == ["GET"] and not get_user.rows[0].replayed
+    assert get_user.rows[0].path == "/users/${userId}"
+    assert get_user.rows[0].then == ["the response time should be less than 2000 ms"]
+    assert all("in-order" in r.tags for r in result.requirements)
 
     paged = by_title["Users are paged"].rows[0]
     assert paged.query == [("page", "1"), ("size", "5")] and paged.expected_status == [200]
@@ -130,3 +131,36 @@ def test_a_bad_request_is_reported_and_the_others_go_on(tmp_path: Path) -> None:
     assert [r.title for r in result.requirements] == ["Fine"]
     assert result.requirements[0].rows[0].path == "/health" and result.requirements[0].rows[0].query == [("x", "1")]
     assert "item 'Folder / Weird'" in str(result.errors[0]) and "unknown HTTP method 'FETCH'" in str(result.errors[0])
+
+
+def test_a_folder_runs_in_order_and_other_folders_replay_what_they_need(tmp_path: Path) -> None:
+    def request(name: str, method: str, url: str, test: str = "") -> dict:
+        item = {"name": name, "request": {"method": method, "url": url}}
+        if test:
+            item["event"] = [{"listen": "test", "script": {"exec": [test]}}]
+        return item
+
+    data = collection([
+        {"name": "Auth", "item": [request("Login", "POST", "{{baseUrl}}/login",
+                                          'pm.environment.set("session", pm.response.json().session);')]},
+        {"name": "Users", "item": [
+            request("Create", "POST", "{{baseUrl}}/users?s={{session}}", 'pm.environment.set("id", pm.response.json().id);'),
+            request("Delete", "DELETE", "{{baseUrl}}/users/{{id}}?s={{session}}"),
+            request("Gone", "GET", "{{baseUrl}}/users/{{id}}?s={{session}}"),
+        ]},
+        {"name": "Round trip", "description": "qaflow:scenario", "item": [
+            request("Make", "POST", "{{baseUrl}}/users?s={{session}}", 'pm.environment.set("id", pm.response.json().id);'),
+            request("Read", "GET", "{{baseUrl}}/users/{{id}}"),
+        ]},
+    ])
+    result = read_requirements(write(tmp_path, data))
+    assert result.errors == []
+    by_title = {r.title: r for r in result.requirements}
+    # Users' requests need Auth's session: Login (another folder) is replayed at the start of each...
+    assert [(r.method, r.replayed) for r in by_title["Create"].rows] == [("POST", True), ("POST", False)]
+    assert [(r.method, r.replayed) for r in by_title["Gone"].rows] == [("POST", True), ("GET", False)]
+    # ...but "id" comes from Create, which ran just before in the same folder: not replayed
+    assert all(r.path != "/users" for r in by_title["Gone"].rows)
+    assert all("in-order" in by_title[t].tags for t in ("Login", "Create", "Delete", "Gone"))
+    # a qaflow:scenario folder is one scenario of its own, run alongside the others
+    assert "in-order" not in by_title["Round trip"].tags
