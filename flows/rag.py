@@ -5,7 +5,7 @@ what the store holds, changes are applied file by file with a journal, and a
 run killed anywhere is repaired by the next one. One writer per collection
 (a Prefect concurrency limit and a file lock); the Chroma client is closed and
 the heap trimmed at the end of every run, so memory stays flat over hundreds
-of syncs.
+of syncs. Queries and the status are not flows (tasks.vectorstore.query_index, tasks.changes.index_status).
 """
 
 from __future__ import annotations
@@ -15,49 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from blocks.vectorstore import VectorStore
 from flows import failures  # noqa: F401  (expected failures end a run in one line)
-from tasks.changes.index import BatchResult
-from tasks.changes.steps import (
-    batches,
-    close_index,
-    delete_files,
-    detect_changes,
-    index_files,
-    open_index,
-    progress,
-    record_touched,
-    rename_files,
-    repair_index,
-    resolve_source,
-)
-from tasks.vectorstore import ChromaStore, close_clients, peak_rss_mb, release, rss_mb, writer_lock
-
-COUNT_KEYS = (
-    "added",
-    "changed",
-    "deleted",
-    "renamed",
-    "unchanged",
-    "failed",
-    "skipped",
-    "ignored",
-    "chunks_written",
-    "chunks_kept",
-    "chunks_deleted",
-    "reused",
-)
-
-
-def _publish(counts: dict[str, Any]) -> None:
-    """The counts as a Prefect table artifact (one row per figure)."""
-    from prefect.artifacts import create_table_artifact
-
-    figures = (*COUNT_KEYS, "embedded", "embed_seconds", "seconds", "peak_rss_mb", "repaired")
-    rows = [{"figure": key, "value": counts[key]} for key in figures]
-    rows += [{"figure": f"failed: {p['path']}", "value": p["reason"]} for p in counts["failures"][:50]]
-    create_table_artifact(table=rows, key="rag-sync", description=f"rag sync of {counts['source_dir']} into {counts['store']}")
+from flows.prefect_api import cli_flow_runs, temporary_api_url
+from tasks.changes import PROGRESS, RagSyncSummary, batches, resolve_source, steps, summarize
+from tasks.changes.registry import close_index, open_index
+from tasks.environment import apply_defaults
+from tasks.vectorstore import close_clients, query_index, release, writer_lock
 
 
 @flow(name="rag-sync")
@@ -71,7 +37,7 @@ def rag_sync(
     batch_bytes: int = 200_000,
     lock_timeout: float | None = None,
     embedding_backend: str | None = None,
-) -> dict[str, Any]:
+) -> RagSyncSummary:
     """Bring the collection of the `store` VectorStore block in line with `source_dir`.
 
     Args:
@@ -88,147 +54,64 @@ def rag_sync(
             numbers) or torch (sentence-transformers, the reference); empty: the block's, else
             QAFLOW_EMBEDDING_BACKEND, else onnx.
 
-    Counts: `embedded + reused == chunks_written + chunks_kept` (a chunk whose text,
-    chunker settings and model did not change keeps its vector: `reused`), and the
-    store grows by `chunks_written - chunks_deleted`.
+    Returns the RagSyncSummary (its counts add up: tasks/changes/summary.py).
     """
+    apply_defaults()
     logger = get_run_logger()
     started = time.perf_counter()
     root = resolve_source(source_dir)
     block = VectorStore.resolve(store)
-    totals = BatchResult()
-    counts: dict[str, Any] = dict.fromkeys(COUNT_KEYS, 0)
-    with writer_lock(block, lock_timeout) as waited:
+    with writer_lock(block, lock_timeout, own_api_url=temporary_api_url()) as waited:
         key = open_index(block, model, chunk_tokens, overlap, embedding_backend)
         try:
-            repaired = repair_index(key)
-            plan = detect_changes(key, str(root))
-            progress(
-                "planned",
-                files=len(plan.to_index) + len(plan.deleted) + len(plan.renamed),
-                to_index=len(plan.to_index),
-                bytes=sum(s.size for s in plan.to_index),
-            )
-            logger.info(
-                "%s: %d new, %d changed, %d deleted, %d renamed, %d touched, %d unchanged",
-                root,
-                len(plan.added),
-                len(plan.changed),
-                len(plan.deleted),
-                len(plan.renamed),
-                len(plan.touched),
-                plan.unchanged,
-            )
+            repaired = steps.repair_index(key)
+            plan = steps.detect_changes(key, str(root))
+            PROGRESS.emit("planned", total=len(plan.to_index) + len(plan.deleted) + len(plan.renamed),
+                          to_index=len(plan.to_index), bytes=sum(s.size for s in plan.to_index))
+            logger.info("%s: %d new, %d changed, %d deleted, %d renamed, %d touched, %d unchanged", root,
+                        len(plan.added), len(plan.changed), len(plan.deleted), len(plan.renamed),
+                        len(plan.touched), plan.unchanged)
             if plan.touched:
-                record_touched(key, plan.touched)
-            steps: list[BatchResult] = []
-            if plan.deleted:
-                steps.append(delete_files(key, plan.deleted))
+                steps.record_touched(key, plan.touched)
+            done = [steps.delete_files(key, plan.deleted)] if plan.deleted else []
             if plan.renamed:
-                steps.append(rename_files(key, plan.renamed, plan.root))
+                done.append(steps.rename_files(key, plan.renamed, plan.root))
             for group in batches(plan.to_index, batch_files, batch_bytes):
-                steps.append(index_files(key, group, plan.root))
-            for step in steps:
-                totals.failed.extend(step.failed)
-                totals.skipped.extend(step.skipped)
-                totals.warnings.extend(step.warnings)
-                totals.chunks_written += step.chunks_written
-                totals.chunks_kept += step.chunks_kept
-                totals.chunks_deleted += step.chunks_deleted
-                totals.embedded += step.embedded
-                totals.reused += step.reused
-                totals.embed_seconds += step.embed_seconds
-            failed_paths = {p.path for p in totals.failed} | {p.path for p in totals.skipped}
-            added = {s.path for s in plan.added}
-            counts.update(
-                added=len(added - failed_paths),
-                changed=len({s.path for s in plan.changed} - failed_paths),
-                deleted=len(plan.deleted),
-                renamed=len(plan.renamed),
-                unchanged=plan.unchanged + len(plan.touched),
-                failed=len(plan.failed) + len(totals.failed),
-                skipped=len(plan.skipped) + len(totals.skipped),
-                ignored=len(plan.ignored),
-                chunks_written=totals.chunks_written,
-                chunks_kept=totals.chunks_kept,
-                chunks_deleted=totals.chunks_deleted,
-                reused=totals.reused,
-            )
+                done.append(steps.index_files(key, group, plan.root))
+            summary = summarize(plan, done, repaired=repaired, source_dir=str(root), store=block.describe())
         finally:
             close_index(key)
             close_clients(keep_http=True)
             release()
-    for problem in plan.failed + totals.failed:
+    for problem in summary.failures:
         logger.warning("could not index %s: %s", problem.path, problem.reason)
-    for problem in totals.warnings:
+    for problem in summary.warnings:
         logger.warning("%s: %s", problem.path, problem.reason)
-    counts.update(
-        embedded=totals.embedded,
-        embed_seconds=round(totals.embed_seconds, 3),
-        seconds=round(time.perf_counter() - started, 3),
-        lock_wait_seconds=round(waited, 3),
-        peak_rss_mb=round(peak_rss_mb(), 1),
-        rss_mb=round(rss_mb(), 1),
-        repaired=repaired,
-        source_dir=str(root),
-        store=block.describe(),
-        failures=[p.model_dump() for p in plan.failed + totals.failed],
-        skips=[p.model_dump() for p in plan.skipped + totals.skipped],
-        # editor debris, hidden entries, .qaflowignore/.gitignore: a count and the first few
-        ignores=[p.model_dump() for p in plan.ignored[:20]],
-    )
-    _publish(counts)
-    progress("done", **{k: counts[k] for k in COUNT_KEYS})
-    return counts
+    summary = summary.finished(started, waited)
+    create_table_artifact(table=summary.table_rows(), key="rag-sync", description=summary.description())
+    create_markdown_artifact(markdown=summary.markdown(), key="rag-sync-report", description=summary.description())
+    PROGRESS.emit("done", **summary.counts())
+    return summary
 
 
-def rag_query(
-    text: str,
-    k: int = 5,
-    where: dict[str, Any] | None = None,
+def cli_sync(
+    source_dir: Path,
     store: str = "default",
-    mode: str = "hybrid",
-    embedding_backend: str | None = None,
-    location: Any = None,
-) -> list[dict[str, Any]]:
-    """The `k` best chunks for `text`: path, heading, text, score, vector_score (cosine),
-    lexical_score (BM25), their ranks, chunk_id.
-
-    mode "hybrid" fuses the vector and the lexical (FTS5) ranking by reciprocal
-    rank, and `score` is the fused score; "vector" is the vector search alone,
-    and `score` the cosine. Read-only and without a flow run: a query is
-    interactive, and a Prefect run would add seconds to each (nothing of it
-    needs retries, an artifact or the concurrency limit). `location`: a
-    StoreLocation found without Prefect (the CLI's fast path); else the block
-    `store` is resolved. Embeds with the model the collection records, on the
-    process's embedding thread.
-    """
-    from tasks.vectorstore.query import query_store
-
-    block = location if location is not None else VectorStore.resolve(store)
-    return query_store(block, text, k=k, where=where, mode=mode, embedding_backend=embedding_backend)
-
-
-def rag_status(store: str = "default") -> dict[str, Any]:
-    """Manifest vs store: files and chunks the manifest records, and the drift
-    (chunks missing from the store + chunks the manifest does not know + journal
-    entries of a killed run). 0 drift means the store serves exactly the manifest."""
-    from tasks.changes.index import manifest_path, measure_drift
-    from tasks.changes.manifest import Manifest
-
-    block = VectorStore.resolve(store)
-    manifest = Manifest(manifest_path(block))
+    model: str | None = None,
+    chunk_tokens: int | None = None,
+    overlap: int | None = None,
+    backend: str | None = None,
+) -> RagSyncSummary:
+    """One sync as `qaflow rag sync` / `rag watch` run it: the flow in this process with
+    heartbeats off (flows.prefect_api.cli_flow_runs), then gc + malloc_trim before
+    waiting for the next change. profiling/soak_rag.py calls exactly this, so the soak
+    measures what a watching user's process does."""
     try:
-        files, chunks = manifest.count()
-        chroma = ChromaStore.existing(block)
-        if chroma is None:
-            return {"files": files, "chunks": chunks, "drift": chunks + len(manifest.pending())}
-        report = measure_drift(manifest, chroma)
-        drift = report["missing_chunks"] + report["stale_chunks"] + report["pending"]
-        return {"files": files, "chunks": chunks, "drift": drift}
+        with cli_flow_runs():
+            return rag_sync(source_dir=str(source_dir), store=store, model=model, chunk_tokens=chunk_tokens,
+                            overlap=overlap, embedding_backend=backend)
     finally:
-        manifest.close()
-        close_clients(keep_http=True)
+        release()  # what the finished flow run left behind, before waiting again
 
 
 def demo(out_dir: Path) -> dict[str, Any]:
@@ -236,26 +119,26 @@ def demo(out_dir: Path) -> dict[str, Any]:
     import json
     import os
 
+    from tasks.files import write_atomic
     from tasks.settings import project_root
 
-    docs = project_root() / "examples" / "docs"
     os.environ["QAFLOW_CHROMA_PATH"] = str(out_dir / "chroma")
     os.environ.pop("QAFLOW_CHROMA_HOST", None)
     try:
-        counts = rag_sync(source_dir=str(docs), store="")
+        summary = rag_sync(source_dir=str(project_root() / "examples" / "docs"), store="")
         question = "How do I authenticate against the demo API?"
-        hits = rag_query(question, k=3, store="")
+        hits = query_index(question, k=3, store="")
     finally:
         os.environ.pop("QAFLOW_CHROMA_PATH", None)
     result = {
         "store": str(out_dir / "chroma"),
-        "indexed_files": counts["added"] + counts["changed"] + counts["unchanged"] + counts["renamed"],
-        "chunks_written": counts["chunks_written"],
-        "failed": counts["failed"],
+        "indexed_files": summary.indexed_files,
+        "chunks_written": summary.chunks_written,
+        "failed": summary.failed,
         "query": question,
         "hits": [{"path": h["path"], "heading": h["heading"], "score": h["score"]} for h in hits],
     }
-    (out_dir / "rag-demo.json").write_text(json.dumps(result, indent=2))
+    write_atomic(out_dir / "rag-demo.json", json.dumps(result, indent=2))
     result["report"] = str(out_dir / "rag-demo.json")
     return result
 
@@ -263,4 +146,5 @@ def demo(out_dir: Path) -> dict[str, Any]:
 if __name__ == "__main__":
     import sys
 
-    print(rag_sync(source_dir=sys.argv[1] if len(sys.argv) > 1 else "examples/docs"))
+    apply_defaults()
+    print(rag_sync(source_dir=sys.argv[1] if len(sys.argv) > 1 else "examples/docs").model_dump_json())

@@ -66,14 +66,14 @@ def main() -> None:
 
     def timed(label: str, folder: Path = docs) -> tuple[float, dict]:
         t0 = time.perf_counter()
-        counts = rag_sync(source_dir=str(folder))
+        counts = rag_sync(source_dir=str(folder)).model_dump()
         seconds = time.perf_counter() - t0
         print(
             f"{label}: {seconds:.2f} s  (added {counts['added']}, changed {counts['changed']}, "
             f"unchanged {counts['unchanged']}, embedded {counts['embedded']}, reused {counts['reused']}, "
             f"chunks written {counts['chunks_written']}, kept {counts['chunks_kept']}, "
             f"deleted {counts['chunks_deleted']}, embed {counts['embed_seconds']} s, "
-            f"peak RSS {counts['peak_rss_mb']} MB)",
+            f"peak RSS {counts['peak_rss_mib']} MiB)",
             flush=True,
         )
         assert counts["embedded"] + counts["reused"] == counts["chunks_written"] + counts["chunks_kept"]

@@ -84,12 +84,12 @@ UNIQUE_QUESTION = "Which setting makes the server hum a lullaby to the favicon?"
 
 
 def accuracy(corpus: Path, mode: str) -> tuple[int, int, list[str]]:
-    from flows.rag import rag_query
+    from tasks.vectorstore import query_index
 
     top1 = top5 = 0
     misses = []
     for question, page in QUESTIONS:
-        hits = rag_query(question, k=5, mode=mode, store="")
+        hits = query_index(question, k=5, mode=mode, store="")
         pages = [Path(h["path"]).relative_to(corpus).as_posix() for h in hits]
         top1 += bool(pages) and pages[0] == page
         top5 += page in pages
@@ -111,7 +111,7 @@ def sync_and_score(docs: Path, pages: list[Path], corpus: Path, backend: str) ->
           f"({embedder.backend}, export and preparation {embedder.export_seconds:.1f} s); "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
-    counts = rag_sync(source_dir=str(docs), store="", embedding_backend=backend)
+    counts = rag_sync(source_dir=str(docs), store="", embedding_backend=backend).model_dump()
     chunks = counts["chunks_written"]
     print(f"first sync ({backend}): {counts['added']} files, {chunks} chunks in {counts['seconds']:.1f} s "
           f"({chunks / counts['seconds']:.1f} chunks/s; embed {counts['embed_seconds']:.1f} s, "
@@ -187,14 +187,15 @@ def main() -> None:
     text = page.read_text(encoding="utf-8")
     cut = text.index("\n## ") if "\n## " in text else len(text)
     page.write_text(text[:cut] + f"\n\n{UNIQUE_SENTENCE}\n" + text[cut:], encoding="utf-8")
-    from flows.rag import rag_query, rag_sync
+    from flows.rag import rag_sync
+    from tasks.vectorstore import query_index
 
-    resync = rag_sync(source_dir=str(docs), store="", embedding_backend=backend)
+    resync = rag_sync(source_dir=str(docs), store="", embedding_backend=backend).model_dump()
     firsts = {}
     for mode in ("hybrid", "vector"):
         firsts[mode] = [
             bool(hits) and hits[0]["path"] == page.as_posix() and UNIQUE_SENTENCE in hits[0]["text"]
-            for hits in (rag_query(UNIQUE_QUESTION, k=k, mode=mode, store="") for k in range(1, 11))
+            for hits in (query_index(UNIQUE_QUESTION, k=k, mode=mode, store="") for k in range(1, 11))
         ]
     print(f"unique sentence: re-sync embedded {resync['embedded']} chunk(s), reused {resync['reused']}; "
           f"first at k=1..10: hybrid {sum(firsts['hybrid'])}/10, vector {sum(firsts['vector'])}/10", flush=True)
@@ -208,8 +209,8 @@ def main() -> None:
     new = cli_seconds(env, [qaflow, "rag", "query", question, "--store", "", "--json"])
     old_script = (
         "import sys; from flows.prefect_api import start_api; start_api(); "
-        "from flows.rag import rag_query; from flows.prefect_api import cli_flow_runs\n"
-        "with cli_flow_runs(): rag_query(sys.argv[1], k=5, mode='vector', store='', embedding_backend='torch')"
+        "from tasks.vectorstore import query_index; from flows.prefect_api import cli_flow_runs\n"
+        "with cli_flow_runs(): query_index(sys.argv[1], k=5, mode='vector', store='', embedding_backend='torch')"
     )
     old = cli_seconds(env, [sys.executable, "-c", old_script, question])
     print(f"`qaflow rag query` end to end: median {statistics.median(new):.2f} s "

@@ -72,7 +72,7 @@ def main() -> None:
         for backend in backends:
             store = work / f"chroma-{backend}-{round_number}"
             os.environ["QAFLOW_CHROMA_PATH"] = str(store)
-            counts = rag_sync(source_dir=str(source), store="", embedding_backend=backend)
+            counts = rag_sync(source_dir=str(source), store="", embedding_backend=backend).model_dump()
             close_clients()
             seconds, chunks = counts["seconds"], counts["chunks_written"]
             results[backend].append(seconds)

@@ -4,14 +4,14 @@
 
 Each cycle adds, changes, renames and deletes a few files of a generated
 Markdown folder and runs one sync exactly as `qaflow rag watch` does: the
-process is set up by `prepare_watch_process()` (glibc malloc arenas capped),
-and each sync is `watch_sync()` (the `rag_sync` flow in this process with
-heartbeats off, then gc + malloc_trim). `--plain` runs the same steps without
+process has glibc's malloc arenas capped (`limit_malloc_arenas()`, first
+thing), and each sync is `flows.rag.cli_sync()` (the `rag_sync` flow in this
+process with heartbeats off, then gc + malloc_trim). `--plain` runs the same steps without
 Prefect; `--default-arenas` leaves glibc's arenas as they are (the process
 before issue 4's fix, for comparison). After every cycle it samples this
-process's RSS (memory-profiler) and open file descriptors. Prints the RSS
-slope (least squares, MB per cycle, from cycle 20) and the growth from cycle
-20 to the last (target <= 30 MB), and checks at the end that store ==
+process's RSS (tasks.memory, MiB) and open file descriptors. Prints the RSS
+slope (least squares, MiB per cycle, from cycle 20) and the growth from cycle
+20 to the last (target <= 28.6 MiB, i.e. 30 MB), and checks at the end that store ==
 manifest == files. `--server` runs Chroma as a server (`chroma run` on
 127.0.0.1).
 """
@@ -41,13 +41,15 @@ from tasks.environment import apply_defaults  # noqa: E402
 
 apply_defaults()
 
-from flows.cli.rag import prepare_watch_process, watch_sync  # noqa: E402
 from flows.local_server import free_port  # noqa: E402
 from flows.prefect_api import start_api  # noqa: E402
+from tasks.environment import limit_malloc_arenas  # noqa: E402
 
 if "--default-arenas" not in sys.argv:
-    prepare_watch_process()  # as `qaflow rag watch` does, before any thread starts
+    limit_malloc_arenas()  # as `qaflow rag watch` does, before any thread starts
 start_api()  # the ephemeral API, started before the heavy imports (a server process of its own)
+
+from flows.rag import cli_sync  # noqa: E402  (imports Prefect: after start_api, as the CLI does)
 
 
 def start_chroma(path: Path) -> tuple[subprocess.Popen, int]:
@@ -87,8 +89,9 @@ def main() -> None:
                         help="without `rag watch`'s malloc arena cap (for comparison)")
     args = parser.parse_args()
 
-    from memory_profiler import memory_usage
     from rag_corpus import edit, make_corpus, markdown
+
+    from tasks.memory import rss_mib
 
     chroma_proc = None
     if args.server:
@@ -105,7 +108,7 @@ def main() -> None:
     def sync() -> dict:
         if args.plain:
             return plain_sync(docs)
-        return watch_sync(docs, store="")  # what `rag watch` runs per burst of changes
+        return cli_sync(docs, store="").model_dump()  # what `rag watch` runs per burst of changes
 
     def mutate() -> None:
         nonlocal serial
@@ -130,7 +133,7 @@ def main() -> None:
         for cycle in range(1, args.cycles + 1):
             mutate()
             counts = sync()
-            rss.append(memory_usage(-1, interval=0.01, timeout=0.02, max_usage=True))
+            rss.append(rss_mib())
             fds.append(len(os.listdir("/proc/self/fd")))
             if cycle == 1 or cycle % 10 == 0:
                 print(
@@ -146,15 +149,16 @@ def main() -> None:
             chroma_proc.wait(30)
     base = min(20, len(rss)) - 1
     xs = list(range(base + 1, len(rss) + 1))
-    mb = [value * 1.048576 for value in rss]  # MiB -> MB
+    mib = rss
     print(f"\ncycles: {len(rss)} in {time.perf_counter() - started:.0f} s ({'server' if args.server else 'embedded'} "
           f"Chroma, {'plain' if args.plain else 'flow as rag watch runs it'}, "
           f"{'default malloc arenas' if args.default_arenas else 'malloc arenas capped'})")
-    print(f"RSS: cycle 1 {mb[0]:.1f} MB, cycle {base + 1} {mb[base]:.1f} MB, last {mb[-1]:.1f} MB, max {max(mb):.1f} MB")
-    print(f"RSS growth cycle {base + 1} -> {len(rss)}: {mb[-1] - mb[base]:+.1f} MB (target <= 30 MB); "
+    print(f"RSS: cycle 1 {mib[0]:.1f} MiB, cycle {base + 1} {mib[base]:.1f} MiB, last {mib[-1]:.1f} MiB, "
+          f"max {max(mib):.1f} MiB")
+    print(f"RSS growth cycle {base + 1} -> {len(rss)}: {mib[-1] - mib[base]:+.1f} MiB (target <= 28.6 MiB = 30 MB); "
           f"mean of last 10 - mean of cycles {base + 1}-{base + 10}: "
-          f"{sum(mb[-10:]) / len(mb[-10:]) - sum(mb[base:base + 10]) / len(mb[base:base + 10]):+.1f} MB")
-    print(f"RSS slope from cycle {base + 1}: {slope(xs, mb[base:]) * 100:+.3f} MB per 100 cycles")
+          f"{sum(mib[-10:]) / len(mib[-10:]) - sum(mib[base:base + 10]) / len(mib[base:base + 10]):+.1f} MiB")
+    print(f"RSS slope from cycle {base + 1}: {slope(xs, mib[base:]) * 100:+.3f} MiB per 100 cycles")
     print(f"open fds: cycle 1 {fds[0]}, cycle {base + 1} {fds[base]}, last {fds[-1]}, max {max(fds)}")
     print(f"store == manifest == files: {check}")
 
@@ -162,8 +166,8 @@ def main() -> None:
 def plain_sync(docs: Path) -> dict:
     """The flow's steps without Prefect (for telling Prefect's memory from ours)."""
     from blocks.vectorstore import VectorStore
+    from tasks.changes import batches
     from tasks.changes.index import RagIndex
-    from tasks.changes.steps import batches
     from tasks.vectorstore import close_clients, release, writer_lock
 
     block = VectorStore.resolve(None)

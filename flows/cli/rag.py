@@ -11,15 +11,17 @@ would cost seconds of a one-second answer.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from flows.cli import common
+
+if TYPE_CHECKING:
+    from tasks.changes import RagSyncSummary
 
 app = typer.Typer(help="Keep a Chroma index of a document folder in step; query it.", no_args_is_help=True)
 
@@ -49,10 +51,11 @@ def _gitignore(off: bool) -> None:
 
 @contextmanager
 def sync_progress() -> Iterator[None]:
-    """A rich progress bar of files and chunks, fed by the sync's progress hook."""
+    """A rich progress bar of files and chunks, fed by the sync's progress events (tasks.changes.PROGRESS)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tasks.changes.steps import add_progress_hook
+    from tasks.changes.progress import PROGRESS
+    from tasks.progress import ProgressEvent
 
     progress = Progress(
         TextColumn("{task.description:<8}"),
@@ -65,88 +68,20 @@ def sync_progress() -> Iterator[None]:
     )
     bar: dict[str, Any] = {}
 
-    def hook(event: str, info: dict[str, Any]) -> None:
-        if event == "planned":
-            bar["id"] = progress.add_task("files", total=info["files"] or 0, chunks=0)
-        elif "id" in bar and event in {"indexed", "deleted", "renamed"}:
-            chunks = progress.tasks[0].fields.get("chunks", 0) + info.get("chunks", 0)
-            progress.update(bar["id"], advance=info.get("files", 0), chunks=chunks)
+    def hook(event: ProgressEvent) -> None:
+        if event.stage == "planned":
+            bar["id"] = progress.add_task("files", total=event.total or 0, chunks=0)
+        elif "id" in bar and event.stage in {"indexed", "deleted", "renamed"}:
+            chunks = progress.tasks[0].fields.get("chunks", 0) + event.info.get("chunks", 0)
+            progress.update(bar["id"], advance=event.advance, chunks=chunks)
 
-    remove = add_progress_hook(hook)
-    try:
-        with progress:
-            yield
-    finally:
-        remove()
+    with PROGRESS.listening(hook), progress:
+        yield
 
 
-def _counts_render(counts: dict[str, Any]) -> None:
-    console = common.console()
-    console.print(
-        f"[bold]{counts['source_dir']}[/] -> {counts['store']}\n"
-        f"  files: {counts['added']} added, {counts['changed']} changed, {counts['deleted']} deleted, "
-        f"{counts['renamed']} renamed, {counts['unchanged']} unchanged, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped, {counts.get('ignored', 0)} ignored\n"
-        f"  chunks: {counts['chunks_written']} written, {counts.get('chunks_kept', 0)} kept, "
-        f"{counts['chunks_deleted']} deleted; {counts['embedded']} embedded in {counts['embed_seconds']} s, "
-        f"{counts.get('reused', 0)} vectors reused; "
-        f"{counts['seconds']} s total, peak RSS {counts['peak_rss_mb']} MB",
-        highlight=False,
-    )
-    for problem in counts.get("failures", []):
-        console.print(f"  [red]failed[/] {problem['path']}: {problem['reason']}", highlight=False)
-
-
-def _sync(
-    source_dir: Path,
-    store: str,
-    model: str | None,
-    chunk_tokens: int | None,
-    overlap: int | None,
-    backend: str | None = None,
-) -> dict:
-    from flows.prefect_api import cli_flow_runs
-    from flows.rag import rag_sync
-
-    with cli_flow_runs():
-        return rag_sync(
-            source_dir=str(source_dir), store=store, model=model, chunk_tokens=chunk_tokens, overlap=overlap,
-            embedding_backend=backend,
-        )
-
-
-def watch_sync(
-    source_dir: Path,
-    store: str = "default",
-    model: str | None = None,
-    chunk_tokens: int | None = None,
-    overlap: int | None = None,
-    backend: str | None = None,
-) -> dict[str, Any]:
-    """One sync as `rag watch` runs it: the flow in this process, heartbeats off,
-    then gc + malloc_trim before waiting for the next change.
-
-    profiling/soak_rag.py calls exactly this, so the soak measures what a
-    watching user's process does (with `prepare_watch_process()` first).
-    """
-    from tasks.vectorstore import release
-
-    try:
-        return _sync(source_dir, store, model, chunk_tokens, overlap, backend)
-    finally:
-        release()  # what the finished flow run left behind, before waiting again
-
-
-def prepare_watch_process() -> None:
-    """Set up a process that will run flow runs for hours: cap glibc's malloc arenas.
-
-    Call it first thing, before threads start (see `limit_malloc_arenas`: with
-    glibc's default arenas the soak's RSS grew 0.1-0.4 MB per sync in heap
-    fragments, past its 30 MB target over 300 syncs).
-    """
-    from tasks.environment import limit_malloc_arenas
-
-    limit_malloc_arenas()
+def _render_summary(summary: RagSyncSummary) -> None:
+    for line in summary.console_markup():
+        common.console().print(line, highlight=False)
 
 
 def _backend(name: str | None) -> str | None:
@@ -184,42 +119,12 @@ def sync(
         _check_dir(source_dir)
         from flows.prefect_api import start_api
 
-        start_api()
+        start_api()  # before Prefect is imported: its settings then carry the API for every thread
+        from flows.rag import cli_sync
+
         with sync_progress():
-            counts = _sync(source_dir, store, model, chunk_tokens, overlap, _backend(backend))
-        common.emit(counts, as_json, _counts_render)
-
-
-def watch_folder(
-    source_dir: Path,
-    run_sync: Any,
-    debounce_ms: int = 1600,
-    stop_event: threading.Event | None = None,
-    max_syncs: int | None = None,
-    max_wait_ms: int | None = None,
-) -> int:
-    """Sync once, then after each burst of changes; one sync at a time.
-
-    A burst syncs once the folder has been quiet for `debounce_ms` (at the latest
-    `max_wait_ms`, default 10x, after its first change); changes to ignored files
-    (editor debris, hidden, .qaflowignore/.gitignore) start none
-    (tasks.events.quiet_changes). Events that arrive during a sync are collected
-    and trigger exactly one more sync afterwards. Returns the number of syncs run.
-    `run_sync` releases memory itself (`watch_sync` does).
-    """
-    from tasks.events import quiet_changes
-
-    runs = 0
-    run_sync()
-    runs += 1
-    if max_syncs is not None and runs >= max_syncs:
-        return runs
-    for _changes in quiet_changes(source_dir, debounce_ms, max_wait_ms, stop_event):
-        run_sync()
-        runs += 1
-        if max_syncs is not None and runs >= max_syncs:
-            break
-    return runs
+            summary = cli_sync(source_dir, store, model, chunk_tokens, overlap, _backend(backend))
+        common.emit(summary, as_json, _render_summary)
 
 
 @app.command()
@@ -266,14 +171,20 @@ def watch(
                                                                   f"event: {len(r['paths'])} file(s) changed",
                                                                   highlight=False)))
             return
-        prepare_watch_process()
+        # a process that syncs for hours: cap glibc's malloc arenas before threads start
+        # (with the default arenas the soak's RSS grew 0.1-0.4 MB per sync in heap fragments)
+        from tasks.environment import limit_malloc_arenas
+
+        limit_malloc_arenas()
         from flows.prefect_api import start_api
 
-        start_api()
+        start_api()  # before Prefect is imported (flows.rag): see `sync`
+        from flows.rag import cli_sync
+        from tasks.changes.watch import watch_folder
 
         def run_sync() -> None:
-            counts = watch_sync(source_dir, store, model, chunk_tokens, overlap, _backend(backend))
-            common.emit(counts, as_json, _counts_render)
+            summary = cli_sync(source_dir, store, model, chunk_tokens, overlap, _backend(backend))
+            common.emit(summary, as_json, _render_summary)
 
         common.console().print(f"watching {source_dir} (Ctrl-C to stop)", highlight=False)
         watch_folder(source_dir, run_sync, debounce_ms, max_wait_ms=max_wait_ms)
@@ -323,19 +234,15 @@ def _query(text: str, k: int, filters: dict | None, store: str, mode: str, backe
     """Find the store without Prefect when possible (no flow run either way), then query."""
     from flows.prefect_api import configure_api
     from tasks.vectorstore.location import query_location
+    from tasks.vectorstore.query import query_index
 
     chosen = configure_api()
     location = query_location(store, None if chosen == "ephemeral" else chosen)
-    if location is None:  # a saved block only Prefect can read: start the API, load it
+    if location is None:  # a saved block only Prefect can read: start the API, query_index loads it
         from flows.prefect_api import start_api
 
         start_api()
-        from blocks.vectorstore import VectorStore
-
-        location = VectorStore.resolve(store)
-    from tasks.vectorstore.query import query_store
-
-    return query_store(location, text, k=k, where=filters, mode=mode, embedding_backend=backend)
+    return query_index(text, k=k, where=filters, store=store, mode=mode, embedding_backend=backend, location=location)
 
 
 @app.command()
@@ -346,16 +253,8 @@ def status(store: str = StoreOption, as_json: bool = common.JsonOption) -> None:
         from flows.prefect_api import cli_flow_runs, start_api
 
         start_api()
-        from flows.rag import rag_status
+        from tasks.changes.status import index_status
 
         with cli_flow_runs():
-            result = rag_status(store=store)
-        common.emit(
-            result,
-            as_json,
-            lambda r: common.console().print(
-                f"files {r['files']}  chunks {r['chunks']}  drift {r['drift']}"
-                + ("" if r["drift"] == 0 else "  (run `qaflow rag sync DIR` to repair)"),
-                highlight=False,
-            ),
-        )
+            result = index_status(store=store)
+        common.emit(result, as_json, lambda r: common.console().print(r.console_line(), highlight=False))

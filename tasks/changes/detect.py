@@ -154,3 +154,30 @@ def detect_changes(
             plan.added.append(state)
     plan.deleted = [row.path for row in vanished if row.path not in renamed_from]
     return plan
+
+
+def batches(states: list[FileState], max_files: int, max_bytes: int) -> list[list[FileState]]:
+    """Group files for one embed call: by count and by bytes (a proxy for chunks)."""
+    groups: list[list[FileState]] = []
+    current: list[FileState] = []
+    size = 0
+    for state in states:
+        if current and (len(current) >= max_files or size + state.size > max_bytes):
+            groups.append(current)
+            current, size = [], 0
+        current.append(state)
+        size += state.size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def resolve_source(source_dir: str | Path) -> Path:
+    """A source folder as given, else relative to the project root (for deployments)."""
+    path = Path(source_dir).expanduser()
+    if path.is_dir() or path.is_absolute():
+        return path
+    from tasks.settings import project_root
+
+    candidate = project_root() / path
+    return candidate if candidate.is_dir() else path

@@ -22,11 +22,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from blocks.vectorstore import VectorStore
 from tasks.changes.detect import ChangePlan, FileState, Problem, detect_changes
 from tasks.changes.manifest import FileRecord, Manifest
+from tasks.changes.results import BatchResult
 from tasks.chunking import (
     Chunk,
     ChunkerConfig,
@@ -38,6 +37,7 @@ from tasks.chunking import (
     token_counter,
 )
 from tasks.embedding import ModelInfo, get_embedder, resolve_backend, resolve_model, vectors_model
+from tasks.settings import settings
 from tasks.vectorstore.lexical import LexicalIndex, lexical_path
 from tasks.vectorstore.release import release
 from tasks.vectorstore.store import ChromaStore, state_folder
@@ -61,37 +61,16 @@ class SimulatedCrash(RuntimeError):
 
 
 def checkpoint(point: str) -> None:
-    if os.environ.get("QAFLOW_RAG_CRASH_AT") != point:
+    """The test hook (settings rag_crash_*): stop here as if killed, when told to."""
+    hooks = settings()
+    if hooks.rag_crash_at != point:
         return
-    if os.environ.get("QAFLOW_RAG_CRASH_MODE", "raise") == "pause":
-        marker = os.environ.get("QAFLOW_RAG_CRASH_MARKER")
-        if marker:
-            Path(marker).write_text(str(os.getpid()))
-        time.sleep(float(os.environ.get("QAFLOW_RAG_CRASH_PAUSE", "300")))
+    if hooks.rag_crash_mode == "pause":
+        if hooks.rag_crash_marker:
+            Path(hooks.rag_crash_marker).write_text(str(os.getpid()))
+        time.sleep(hooks.rag_crash_pause)
         return
     raise SimulatedCrash(point)
-
-
-class BatchResult(BaseModel):
-    """What one step did; summed by the flow.
-
-    The chunk counters add up: every chunk of the files indexed is either embedded
-    or reused (`embedded + reused == chunks_written + chunks_kept`); `chunks_written`
-    are ids new to the store, `chunks_kept` ids it already had (rewritten with their
-    new offsets), `chunks_deleted` ids it lost, so the store grows by
-    `chunks_written - chunks_deleted`.
-    """
-
-    indexed: list[str] = Field(default_factory=list)
-    failed: list[Problem] = Field(default_factory=list)
-    skipped: list[Problem] = Field(default_factory=list)
-    warnings: list[Problem] = Field(default_factory=list)
-    chunks_written: int = 0
-    chunks_kept: int = 0
-    chunks_deleted: int = 0
-    embedded: int = 0
-    reused: int = 0
-    embed_seconds: float = 0.0
 
 
 def chunk_metadata(chunk: Chunk, root: str | None, digest: str = "", encoding: str | None = None) -> dict[str, Any]:

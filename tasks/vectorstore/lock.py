@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
+from tasks.settings import settings
 from tasks.vectorstore.store import location_key, state_folder
 
 if TYPE_CHECKING:
@@ -53,32 +53,23 @@ def lock_path(block: VectorStore) -> Path:
     return state_folder(block) / f"{block.collection}.lock"
 
 
-def _own_ephemeral_api() -> str | None:
-    """The URL of the temporary API this process started itself (QAFLOW_SERVER=never)."""
-    try:
-        from flows.prefect_api import temporary_api_url
-    except ImportError:
-        return None
-    return temporary_api_url()
-
-
-def prefect_limits_enabled() -> bool:
+def prefect_limits_enabled(own_api_url: str | None = None) -> bool:
     """A Prefect API that outlives this process is configured, and the limit is not off.
 
-    Not with Prefect's ephemeral API nor the CLI's temporary server: their
-    leases live in the memory of a server that dies with this process, while the
-    slot count lives in the shared database, so a killed sync would hold the
-    slot for ever.
+    Not with Prefect's ephemeral API nor the CLI's temporary server (`own_api_url`:
+    the URL of the API this process started for itself, which the flow passes in):
+    their leases live in the memory of a server that dies with this process,
+    while the slot count lives in the shared database, so a killed sync would
+    hold the slot for ever.
     """
-    if os.environ.get("QAFLOW_RAG_PREFECT_LIMIT", "").lower() in {"0", "false", "off", "no"}:
+    if not settings().rag_prefect_limit:  # QAFLOW_RAG_PREFECT_LIMIT
         return False
     from prefect.settings import PREFECT_API_URL
 
     url = PREFECT_API_URL.value()
     if not url:
         return False
-    own = _own_ephemeral_api()
-    return not (own and own.rstrip("/") == str(url).rstrip("/"))
+    return not (own_api_url and own_api_url.rstrip("/") == str(url).rstrip("/"))
 
 
 def _ensure_limit(name: str) -> None:
@@ -89,14 +80,17 @@ def _ensure_limit(name: str) -> None:
 
 
 @contextmanager
-def writer_lock(block: VectorStore, timeout: float | None = None) -> Iterator[float]:
+def writer_lock(
+    block: VectorStore, timeout: float | None = None, own_api_url: str | None = None
+) -> Iterator[float]:
     """Hold the collection for writing; yields the seconds spent waiting.
 
     `timeout` None waits as long as it takes; on expiry SyncBusy is raised.
+    `own_api_url`: see `prefect_limits_enabled`.
     """
     started = time.perf_counter()
     with ExitStack() as stack:
-        if prefect_limits_enabled():
+        if prefect_limits_enabled(own_api_url):
             from prefect.concurrency.sync import concurrency
 
             name = limit_name(block)

@@ -1,4 +1,4 @@
-"""A read-only query, with nothing loaded that a query does not need.
+"""A read-only query (`qaflow rag query`, bdd's context), with nothing loaded that a query does not need.
 
 No Prefect (no flow run, no API: see tasks/vectorstore/location.py for how
 the store is found), no torch: the ONNX backend, one Chroma client, the
@@ -10,7 +10,37 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["QUERY_MODES", "query_index", "query_store"]
+
 QUERY_MODES = ("hybrid", "vector")
+
+
+def query_index(
+    text: str,
+    k: int = 5,
+    where: dict[str, Any] | None = None,
+    store: str = "default",
+    mode: str = "hybrid",
+    embedding_backend: str | None = None,
+    location: Any = None,
+) -> list[dict[str, Any]]:
+    """The `k` best chunks for `text`: path, heading, text, score, vector_score (cosine),
+    lexical_score (BM25), their ranks, chunk_id.
+
+    mode "hybrid" fuses the vector and the lexical (FTS5) ranking by reciprocal
+    rank, and `score` is the fused score; "vector" is the vector search alone,
+    and `score` the cosine. No flow run: a query is interactive, and a Prefect
+    run would add seconds to each (nothing of it needs retries, an artifact or
+    the concurrency limit). `location`: a StoreLocation found without Prefect
+    (the CLI's fast path, tasks/vectorstore/location.py); else the VectorStore
+    block `store` is resolved (which imports Prefect). Embeds with the model the
+    collection records, on the process's embedding thread.
+    """
+    if location is None:
+        from blocks.vectorstore import VectorStore
+
+        location = VectorStore.resolve(store)
+    return query_store(location, text, k=k, where=where, mode=mode, embedding_backend=embedding_backend)
 
 
 def query_store(

@@ -109,8 +109,8 @@ def assert_in_step(root: Path, chunk_tokens: int | None = None, overlap: int | N
 def plain_sync(root: Path) -> int:
     """The flow's steps without Prefect (a quick way to set up or repair an index in a
     test); returns how many paths the repair step fixed."""
+    from tasks.changes import batches
     from tasks.changes.index import RagIndex
-    from tasks.changes.steps import batches
     from tasks.vectorstore import close_clients
 
     index = RagIndex(VectorStore.resolve(None))

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from blocks.vectorstore import VectorStore
-from flows.rag import rag_status, rag_sync
+from flows.rag import rag_sync
+from tasks.changes import RagSyncSummary, index_status
 from tasks.changes.index import CRASH_POINTS, RagIndex, SimulatedCrash
 from tests.rag.conftest import assert_in_step, plain_sync, section, write
 
@@ -55,7 +56,7 @@ def test_a_crash_at_any_point_is_repaired_by_the_next_sync(point: str, rag_home:
         index.index(plan.to_index, plan.root)
     index.close()
     monkeypatch.delenv("QAFLOW_RAG_CRASH_AT")
-    assert rag_status()["drift"] > 0  # the half-done write is visible...
+    assert index_status().drift > 0  # the half-done write is visible...
 
     # ...and repaired by the next sync (the flow's steps; the SIGKILL test below runs the flow)
     assert plain_sync(root) >= 1
@@ -94,11 +95,11 @@ def test_sigkill_mid_sync_then_a_waiting_sync_repairs(rag_home: Path, tmp_path: 
             time.sleep(0.2)
         # the subprocess holds the collection, its new chunks are written, its rows not committed
 
-        result: dict = {}
-        second = threading.Thread(target=lambda: result.update(rag_sync(source_dir=str(root))))
+        results: list[RagSyncSummary] = []
+        second = threading.Thread(target=lambda: results.append(rag_sync(source_dir=str(root))))
         second.start()
         time.sleep(4)
-        assert second.is_alive() and not result, "the second sync must wait for the first"
+        assert second.is_alive() and not results, "the second sync must wait for the first"
 
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
@@ -110,10 +111,11 @@ def test_sigkill_mid_sync_then_a_waiting_sync_repairs(rag_home: Path, tmp_path: 
             proc.wait(30)
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    assert result["repaired"] >= 1
-    assert result["lock_wait_seconds"] >= 3
+    [result] = results
+    assert result.repaired >= 1
+    assert result.lock_wait_seconds >= 3
     # the killed run had committed the delete and the rename; its three indexed paths were
     # journaled, so the repair dropped them and this run indexed them afresh
-    assert result["added"] == 3 and result["deleted"] == 0 and result["renamed"] == 0
+    assert result.added == 3 and result.deleted == 0 and result.renamed == 0
     assert_in_step(root)
-    assert rag_status()["drift"] == 0
+    assert index_status().drift == 0

@@ -10,7 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flows.rag import rag_query, rag_status, rag_sync
+from flows.rag import rag_sync
+from tasks.changes import RagSyncSummary, index_status
+from tasks.vectorstore import query_index
 from tests.rag.conftest import assert_in_step, write
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,8 +34,8 @@ def _page(topic: str, sections: int = 12) -> str:
     return "\n".join(parts)
 
 
-def _add_up(counts: dict) -> None:
-    assert counts["embedded"] + counts["reused"] == counts["chunks_written"] + counts["chunks_kept"], counts
+def _add_up(counts: RagSyncSummary) -> None:
+    assert counts.embedded + counts.reused == counts.chunks_written + counts.chunks_kept, counts
 
 
 def test_a_one_paragraph_edit_embeds_only_the_chunks_it_touched(rag_home: Path, tmp_path: Path) -> None:
@@ -42,34 +44,34 @@ def test_a_one_paragraph_edit_embeds_only_the_chunks_it_touched(rag_home: Path, 
     write(root, "other.md", _page("refunds", 2))
     first = rag_sync(source_dir=str(root))
     _add_up(first)
-    chunks = rag_status()["chunks"]
+    chunks = index_status().chunks
     assert chunks >= 10
 
     text = (root / "long.md").read_text()
     paragraph = next(line for line in text.splitlines() if "case 7-1-0" in line)
     write(root, "long.md", text.replace(paragraph, paragraph.replace("ledger entry", "journal record")))
     edited = rag_sync(source_dir=str(root))
-    assert edited["changed"] == 1
-    assert 1 <= edited["embedded"] <= 2, edited
-    assert edited["reused"] >= chunks - 12
+    assert edited.changed == 1
+    assert 1 <= edited.embedded <= 2, edited
+    assert edited.reused >= chunks - 12
     _add_up(edited)
-    assert rag_status()["chunks"] == chunks + edited["chunks_written"] - edited["chunks_deleted"]
+    assert index_status().chunks == chunks + edited.chunks_written - edited.chunks_deleted
     assert_in_step(root)
 
     # delete a whole section: nothing to embed, the store shrinks by exactly chunks_deleted
-    before = rag_status()["chunks"]
+    before = index_status().chunks
     cut = (root / "long.md").read_text().split("## Invoices part 9\n")
     write(root, "long.md", cut[0] + "## Invoices part 10\n" + cut[1].split("## Invoices part 10\n")[1])
     shrunk = rag_sync(source_dir=str(root))
     _add_up(shrunk)
-    assert shrunk["embedded"] <= 2 and shrunk["chunks_deleted"] >= 1
-    assert rag_status()["chunks"] == before + shrunk["chunks_written"] - shrunk["chunks_deleted"]
+    assert shrunk.embedded <= 2 and shrunk.chunks_deleted >= 1
+    assert index_status().chunks == before + shrunk.chunks_written - shrunk.chunks_deleted
 
     # a rename counts its chunks too: written (new ids), deleted (old ids), reused (vectors)
     (root / "other.md").rename(root / "moved.md")
     moved = rag_sync(source_dir=str(root))
-    assert moved["renamed"] == 1 and moved["embedded"] == 0
-    assert moved["chunks_written"] == moved["chunks_deleted"] == moved["reused"] > 0
+    assert moved.renamed == 1 and moved.embedded == 0
+    assert moved.chunks_written == moved.chunks_deleted == moved.reused > 0
     _add_up(moved)
     assert_in_step(root)
 
@@ -86,7 +88,7 @@ def test_a_unique_sentence_added_to_one_page_comes_first(rag_home: Path, tmp_pat
     rag_sync(source_dir=str(root))
     for mode in ("hybrid", "vector"):
         for k in (1, 5):
-            hits = rag_query("Which protocol retries deliveries by carrier pigeon at dawn?", k=k, mode=mode)
+            hits = query_index("Which protocol retries deliveries by carrier pigeon at dawn?", k=k, mode=mode)
             assert hits[0]["path"] == page.as_posix(), (mode, k, hits[0])
             assert sentence in hits[0]["text"]
 
@@ -98,11 +100,11 @@ def test_names_and_error_codes_are_found_by_the_lexical_ranking(rag_home: Path, 
     write(root, "errors.md", "# Errors\n\n## Upstream failures\n\nWhen the upstream times out the gateway "
           "answers with QXF-4711 and the client should retry later.\n")
     rag_sync(source_dir=str(root))
-    hits = rag_query("QXF-4711", k=3)
+    hits = query_index("QXF-4711", k=3)
     assert hits[0]["path"] == (root / "errors.md").as_posix()
     assert hits[0]["lexical_rank"] == 1 and hits[0]["lexical_score"] > 0 and hits[0]["vector_score"] is not None
     # a where filter applies to the lexical hits as well
-    only = rag_query("QXF-4711", k=3, where={"relpath": "taxes.md"})
+    only = query_index("QXF-4711", k=3, where={"relpath": "taxes.md"})
     assert only and all(h["path"].endswith("taxes.md") for h in only)
 
 
@@ -113,7 +115,7 @@ def test_markup_is_stripped_and_headings_stay_as_the_heading_path(rag_home: Path
           '$ <font color="#4E9A06">fastapi</font> dev main.py\n```\n\n</div>\n\n## Size limits {: .limits }\n\n'
           "Uploads <b>larger</b> than 10 MB are refused.\n")
     rag_sync(source_dir=str(root))
-    hits = rag_query("upload size limit", k=5, mode="vector")
+    hits = query_index("upload size limit", k=5, mode="vector")
     headings = {h["heading"] for h in hits}
     assert headings <= {"Request Files", "Request Files > Size limits"} and "Request Files > Size limits" in headings
     text = "\n".join(h["text"] for h in hits)
@@ -140,7 +142,7 @@ def test_the_encoding_of_a_text_file_is_in_its_chunks_metadata(rag_home: Path, t
     by_name = {Path(m["path"]).name: (m, d) for m, d in zip(got["metadatas"], got["documents"], strict=True)}
     assert by_name["회의록.txt"][0]["encoding"] == "cp949" and "목요일" in by_name["회의록.txt"][1]
     assert by_name["plain.md"][0]["encoding"] == "utf-8"
-    assert rag_query("배포는 언제입니까 목요일", k=1)[0]["path"].endswith("회의록.txt")
+    assert query_index("배포는 언제입니까 목요일", k=1)[0]["path"].endswith("회의록.txt")
 
 
 def test_the_query_command_loads_neither_prefect_nor_torch(rag_home: Path, tmp_path: Path) -> None:

@@ -17,7 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.local_server import free_port
-from flows.rag import rag_query, rag_status, rag_sync
+from flows.rag import rag_sync
+from tasks.changes import RagSyncSummary, index_status
+from tasks.vectorstore import query_index
 from tests.rag.conftest import assert_in_step, section, write
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -60,14 +62,14 @@ def test_sync_and_query_against_a_chroma_server(chroma_server: int, tmp_path: Pa
     write(root, "orders.md", "# Orders\n\n" + section("Create", "order", 4))
     write(root, "old.md", "# Old\n\nThis page is obsolete.\n")
     first = rag_sync(source_dir=str(root))
-    assert first["added"] == 3 and first["store"].startswith(f"http://127.0.0.1:{chroma_server}")
+    assert first.added == 3 and first.store.startswith(f"http://127.0.0.1:{chroma_server}")
     (root / "old.md").unlink()
     write(root, "orders.md", "# Orders\n\n" + section("Create", "order", 2))
     (root / "auth.md").rename(root / "authentication.md")
     second = rag_sync(source_dir=str(root))
-    assert (second["deleted"], second["changed"], second["renamed"]) == (1, 1, 1)
+    assert (second.deleted, second.changed, second.renamed) == (1, 1, 1)
     assert_in_step(root)
-    hits = rag_query("when do access tokens expire", k=1)
+    hits = query_index("when do access tokens expire", k=1)
     assert hits[0]["path"] == (root / "authentication.md").as_posix()
     # the data is in the server, not in a local folder
     client = httpx.get(f"http://127.0.0.1:{chroma_server}/api/v2/heartbeat")
@@ -86,7 +88,7 @@ def test_cli_json_outputs(rag_home: Path, tmp_path: Path) -> None:
     counts = json.loads(synced.stdout.strip().splitlines()[-1])
     assert counts["added"] == 1 and counts["chunks_written"] == 1
     for key in ("added", "changed", "deleted", "renamed", "unchanged", "failed", "chunks_written",
-                "chunks_deleted", "embed_seconds", "peak_rss_mb"):
+                "chunks_deleted", "embed_seconds", "peak_rss_mib"):
         assert key in counts
 
     queried = runner.invoke(app, ["rag", "query", "when do tokens expire", "-k", "5", "--json"])
@@ -106,31 +108,40 @@ def test_cli_json_outputs(rag_home: Path, tmp_path: Path) -> None:
     # the counts are published as a Prefect table artifact
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["rag-sync"])))
-    assert artifacts and artifacts[-1].type == "table"
-    table = artifacts[-1].data if isinstance(artifacts[-1].data, list) else json.loads(artifacts[-1].data)
-    assert {row["figure"] for row in table} >= {"added", "chunks_written", "embed_seconds", "peak_rss_mb"}
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["rag-sync"])),
+                                          sort=ArtifactSort.CREATED_DESC)  # this test's sync first
+    assert artifacts and artifacts[0].type == "table"
+    table = artifacts[0].data if isinstance(artifacts[0].data, list) else json.loads(artifacts[0].data)
+    assert {row["figure"] for row in table} >= {"added", "chunks_written", "embed_seconds", "peak_rss_mib"}
+    # ...and as a Markdown report for people (RagSyncSummary.markdown)
+    with get_client(sync_client=True) as client:
+        reports = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["rag-sync-report"])),
+                                        sort=ArtifactSort.CREATED_DESC)
+    assert reports and reports[0].type == "markdown"
+    assert "- **files**: 1 added, 0 changed" in reports[0].data
 
     missing = runner.invoke(app, ["rag", "sync", str(tmp_path / "nope"), "--json"])
     assert missing.exit_code == 1 and "not a folder" in missing.output
 
 
 def test_watch_syncs_after_changes_one_at_a_time(rag_home: Path, tmp_path: Path) -> None:
-    """What `rag watch` runs: watch_sync (the flow, heartbeats off, memory released) per burst."""
-    from flows.cli.rag import watch_folder, watch_sync
+    """What `rag watch` runs: cli_sync (the flow, heartbeats off, memory released) per burst."""
+    from flows.rag import cli_sync
+    from tasks.changes import watch_folder
 
     root = tmp_path / "docs"
     write(root, "a.md", "# A\n\nalpha\n")
-    runs: list[dict] = []
+    runs: list[RagSyncSummary] = []
     active = threading.Semaphore(1)
     overlapped: list[bool] = []
 
     def run_sync() -> None:
         overlapped.append(not active.acquire(blocking=False))
         try:
-            runs.append(watch_sync(root))
+            runs.append(cli_sync(root))
         finally:
             active.release()
 
@@ -148,12 +159,12 @@ def test_watch_syncs_after_changes_one_at_a_time(rag_home: Path, tmp_path: Path)
     wait_for(lambda: len(runs) >= 1)
     write(root, "b.md", "# B\n\nbeta\n")
     write(root, "c.md", "# C\n\ngamma\n")
-    wait_for(lambda: sum(r["added"] for r in runs) == 3)
+    wait_for(lambda: sum(r.added for r in runs) == 3)
     (root / "a.md").unlink()
-    wait_for(lambda: any(r["deleted"] for r in runs))
+    wait_for(lambda: any(r.deleted for r in runs))
     stop.set()
     watcher.join(60)
     assert not watcher.is_alive() and result == [len(runs)]
     assert not any(overlapped)
-    assert runs[0]["added"] == 1 and 3 <= len(runs) <= 4
-    assert rag_status() == {"files": 2, "chunks": 2, "drift": 0}
+    assert runs[0].added == 1 and 3 <= len(runs) <= 4
+    assert index_status().model_dump() == {"files": 2, "chunks": 2, "drift": 0}

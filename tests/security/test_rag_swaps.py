@@ -152,13 +152,13 @@ def test_a_swap_right_after_the_scan_inside_the_flow(
 
     monkeypatch.setattr(detect, "scan", scan_then_swap)
     counts = rag_sync(source_dir=str(root))
-    skipped = {Path(p["path"]).name: p["reason"] for p in counts["skips"]}
+    skipped = {Path(p.path).name: p.reason for p in counts.skips}
     assert skipped["guide.md"] == "symbolic link (not followed)"
-    assert counts["added"] == 1 and counts["failed"] == 0
+    assert counts.added == 1 and counts.failed == 0
     _assert_secret_nowhere()
     monkeypatch.setattr(detect, "scan", real_scan)
     again = rag_sync(source_dir=str(root))
-    assert again["added"] == again["changed"] == again["deleted"] == 0
+    assert again.added == again.changed == again.deleted == 0
     assert set(_rows()) == {(root / "sub" / "api.md").as_posix()}
 
 

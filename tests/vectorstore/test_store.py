@@ -183,16 +183,17 @@ def test_malloc_trim_is_available() -> None:
 def test_no_prefect_limit_with_an_api_that_dies_with_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.prefect_api import _temporary
+    from flows.prefect_api import _temporary, temporary_api_url
     from tasks.vectorstore.lock import prefect_limits_enabled
 
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
-        assert prefect_limits_enabled()
+        assert prefect_limits_enabled(temporary_api_url())
         monkeypatch.setattr(_temporary, "url", "http://127.0.0.1:4200/api")
-        assert not prefect_limits_enabled()  # the CLI's own temporary server
+        # the CLI's own temporary server, as the rag-sync flow passes it to writer_lock
+        assert not prefect_limits_enabled(temporary_api_url())
         monkeypatch.setattr(_temporary, "url", None)
         monkeypatch.setenv("QAFLOW_RAG_PREFECT_LIMIT", "0")
-        assert not prefect_limits_enabled()
+        assert not prefect_limits_enabled(temporary_api_url())
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         monkeypatch.delenv("QAFLOW_RAG_PREFECT_LIMIT")
         assert not prefect_limits_enabled()  # Prefect's ephemeral API
