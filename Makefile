@@ -20,7 +20,7 @@ help:
 	@echo "make demo   - install and run the demo on examples/ (outputs under $(DEMO_OUT))"
 	@echo "make test   - install the test extras and run the whole test suite"
 	@echo "make test-fast - the suite without real servers and soaks, stop at the first failure"
-	@echo "make lint   - ruff check"
+	@echo "make lint   - ruff check and the import layers (lint-imports, .importlinter)"
 	@echo "make bench  - the benchmarks and memory soaks under profiling/"
 
 $(BIN)/python:
@@ -56,6 +56,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test browser postgresql
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/pytest -m "not soak" $(PYTEST_ARGS)
 
 # The fast loop: no tests that start real servers (prefect server, chroma run, the demo
@@ -65,8 +66,10 @@ test-fast: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: $(VENV)/.installed-test
+	$(PIP) install -q -e ".[test,dask,bench]"
 	$(BIN)/python profiling/run_all.py
 
 clean:

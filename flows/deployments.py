@@ -14,7 +14,11 @@ from typing import Any
 
 import yaml
 
-from tasks.settings import project_root
+from tasks.environment import apply_defaults
+from tasks.settings import project_root, settings
+
+__all__ = ["load_definitions", "on_work_pools", "project_directory", "set_project_directory",
+           "to_runner_deployments"]
 
 
 def load_definitions(path: Path | None = None) -> list[dict[str, Any]]:
@@ -35,9 +39,9 @@ def project_directory() -> Path:
     import flows
 
     package_root = Path(flows.__file__).resolve().parent.parent
-    configured = os.environ.get("QAFLOW_PROJECT_DIR", "").strip()
+    configured = settings().project_dir
     if configured:
-        directory = Path(configured).expanduser().resolve()
+        directory = configured.expanduser().resolve()
         if (directory / "prefect.yaml").is_file():
             return directory
         raise FileNotFoundError(
@@ -60,8 +64,10 @@ def set_project_directory() -> dict[str, str]:
     Prefect's `set_working_directory` needs the path at deploy time (or a variable every
     worker exports); this step finds it on the worker itself, so `prefect deploy --all`
     and `prefect worker start` work as typed, on one host or many. Returns
-    `{"directory": ...}` as Prefect's own step does.
+    `{"directory": ...}` as Prefect's own step does. It runs before the flow's module is
+    loaded, so the process-wide defaults (tasks.environment) are applied here too.
     """
+    apply_defaults()
     directory = project_directory()
     os.chdir(directory)
     return {"directory": str(directory)}
@@ -111,6 +117,8 @@ def to_runner_deployments(definitions: list[dict[str, Any]]) -> list[Any]:
     """RunnerDeployments for `prefect.serve`: the same names, parameters, schedules,
     concurrency limits and triggers as `prefect deploy --all` registers."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
+
+    apply_defaults()  # before the flows' modules (and the libraries they load) are imported
 
     result = []
     for spec in definitions:

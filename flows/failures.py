@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 # Prefect's run loggers: what flow and task engines log through (and ship to the API).
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
@@ -26,26 +27,32 @@ class ExpectedFailure(Exception):
     """A failure whose message says everything the user needs (base of the pipelines' own)."""
 
 
-class BadInput(ExpectedFailure, ValueError):
-    """A parameter or input file that cannot be used; the message names it."""
+class RunFailed(ExpectedFailure, RuntimeError):
+    """A run that ended Failed after writing its results; `summary` is its result model
+    (e.g. a BddSummary), so a caller that catches the failure still has the run's answer."""
+
+    def __init__(self, message: str, summary: Any = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 def expected_types() -> tuple[type[BaseException], ...]:
     """The exception types that end a run without a traceback: the pipelines' own, and the
     input errors of the stages (each names its file and line), imported lazily so that this
     module stays cheap to import."""
-    from blocks.llm_client import LLMUnavailable
     from tasks.codegen.mapping import MappingError
+    from tasks.codegen.paths import UnsafePath
     from tasks.documents.errors import DocumentError
     from tasks.execution.features import FeatureError
-    from tasks.execution.origins import OriginError
+    from tasks.llm.client import LLMUnavailable
+    from tasks.origins import OriginError
     from tasks.requirements.model import RequirementError
-    from tasks.rows.paths import UnsafePath
+    from tasks.rows.options import BadArgument
     from tasks.schema.errors import SchemaError
     from tasks.vectorstore.lock import SyncBusy
 
     return (ExpectedFailure, SchemaError, MappingError, RequirementError, DocumentError, FeatureError,
-            OriginError, UnsafePath, SyncBusy, LLMUnavailable, FileNotFoundError, NotADirectoryError)
+            OriginError, UnsafePath, SyncBusy, LLMUnavailable, BadArgument, FileNotFoundError, NotADirectoryError)
 
 
 def is_expected(exc: BaseException | None) -> bool:

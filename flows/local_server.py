@@ -16,17 +16,66 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from flows.prefect_api import LocalServer, healthy
-from tasks.settings import settings, state_dir
+from flows.processes import stop_group
+from tasks.files import write_atomic
+from tasks.paths import SERVER, SERVER_LEASES, home, state_dir
+from tasks.settings import settings
 
 DEFAULT_PORT = 4200
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """A `prefect server` started by `qaflow server up`, recorded in QAFLOW_HOME."""
+
+    url: str
+    pid: int
+    port: int
+    log: str
+
+    @staticmethod
+    def record_path() -> Path:
+        return home().joinpath(*SERVER, "server.json")
+
+    @classmethod
+    def read(cls) -> LocalServer | None:
+        path = cls.record_path()
+        if not path.exists():
+            return None
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (ValueError, TypeError):
+            return None
+
+    def write(self) -> None:
+        write_atomic(self.record_path(), json.dumps(self.__dict__))
+
+    def alive(self, timeout: float = 0.5) -> bool:
+        """True when the process exists and the API answers its health check."""
+        try:
+            os.kill(self.pid, 0)
+        except OSError:
+            return False
+        return healthy(self.url, timeout)
+
+
+def healthy(api_url: str, timeout: float = 0.5) -> bool:
+    """True when `api_url` (ending in /api) answers /health."""
+    import httpx  # here: `qaflow version` and `--help` never need it
+
+    try:
+        return httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def server_mode() -> str:
@@ -74,7 +123,7 @@ def running() -> LocalServer | None:
 @contextlib.contextmanager
 def _start_lock() -> object:
     """One start at a time per QAFLOW_HOME: two first commands must not start two servers."""
-    with open(state_dir("server") / "start.lock", "a+") as handle:
+    with open(state_dir(*SERVER) / "start.lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield handle
@@ -92,7 +141,7 @@ def start(port: int = 0, wait: float = 90.0, idle_minutes: float = 0.0) -> tuple
         if (existing := running()) is not None:
             return existing, False
         port = port or free_port()
-        log_path = state_dir("server") / "server.log"
+        log_path = state_dir(*SERVER) / "server.log"
         with open(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600), "ab") as log:
             keeper = subprocess.Popen(
                 [sys.executable, "-m", "flows.server_keeper", "--port", str(port),
@@ -124,36 +173,8 @@ def stop(wait: float = 15.0) -> tuple[LocalServer | None, bool]:
     return server, stopped
 
 
-def stop_group(pid: int, timeout: float = 15.0) -> bool:
-    """SIGTERM the process group led by `pid`, SIGKILL it after `timeout` s; True once gone."""
-    import signal
-
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return True
-        if gone_within(pid, wait):
-            return True
-    return False
-
-
-def gone_within(pid: int, seconds: float) -> bool:
-    """Wait up to `seconds` for process `pid` to end; True once it has."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # our own child: reap it, or it stays a zombie
-        time.sleep(0.1)
-    return False
-
-
 def used_stamp() -> Path:
-    return state_dir("server") / "last-used"
+    return state_dir(*SERVER) / "last-used"
 
 
 def mark_used() -> None:
@@ -166,7 +187,7 @@ def hold_lease() -> None:
     """Keep the server up while this process lives (flows may run for longer than the idle period)."""
     import atexit
 
-    lease = state_dir("server", "leases") / str(os.getpid())
+    lease = state_dir(*SERVER_LEASES) / str(os.getpid())
 
     def release() -> None:
         mark_used()  # idle counts from the end of the last command, not its start
@@ -180,7 +201,7 @@ def hold_lease() -> None:
 def live_leases() -> list[int]:
     """Pids of the processes holding a lease now; stale leases (their process gone) are removed."""
     alive = []
-    for lease in state_dir("server", "leases").iterdir():
+    for lease in state_dir(*SERVER_LEASES).iterdir():
         try:
             pid = int(lease.name)
             os.kill(pid, 0)

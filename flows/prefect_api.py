@@ -8,63 +8,14 @@ when it answers; else, for commands that run flows, that local server is started
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.settings import home, settings
-
-
-@dataclass(frozen=True)
-class LocalServer:
-    """A `prefect server` started by `qaflow server up`, recorded in QAFLOW_HOME."""
-
-    url: str
-    pid: int
-    port: int
-    log: str
-
-    @staticmethod
-    def record_path() -> Path:
-        return home() / "server" / "server.json"
-
-    @classmethod
-    def read(cls) -> LocalServer | None:
-        path = cls.record_path()
-        if not path.exists():
-            return None
-        try:
-            return cls(**json.loads(path.read_text()))
-        except (ValueError, TypeError):
-            return None
-
-    def write(self) -> None:
-        path = self.record_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.__dict__))
-        tmp.replace(path)
-
-    def alive(self, timeout: float = 0.5) -> bool:
-        """True when the process exists and the API answers its health check."""
-        try:
-            os.kill(self.pid, 0)
-        except OSError:
-            return False
-        return healthy(self.url, timeout)
-
-
-def healthy(api_url: str, timeout: float = 0.5) -> bool:
-    """True when `api_url` (ending in /api) answers /health."""
-    import httpx  # here: `qaflow version` and `--help` never need it
-
-    try:
-        return httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
-        return False
+from flows import local_server
+from flows.local_server import LocalServer, healthy
+from tasks.settings import settings
 
 
 def configure_api() -> str:
@@ -114,13 +65,10 @@ class _TemporaryServer:
 
     def start(self) -> str:
         import atexit
-        import socket
         import subprocess
         import sys
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = local_server.free_port()
         env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)
         self.process = subprocess.Popen(
@@ -184,8 +132,6 @@ def start_api(wait: bool = True) -> str:
     of a CLI command, before importing the flow; with `wait=False` the first flow run
     (`cli_flow_runs`) waits for a temporary API instead, so it starts during the imports.
     """
-    from flows import local_server
-
     chosen = configure_api()
     if chosen == "ephemeral" and local_server.server_mode() == "auto":
         chosen = _start_local_server()
@@ -207,7 +153,6 @@ def _start_local_server() -> str:
     """Start the local server on first need and say so in one line; its URL ('ephemeral' if it failed)."""
     import sys
 
-    from flows import local_server
     idle = settings().server_idle_minutes
     try:
         server, started = local_server.start(port=local_server.free_port(local_server.DEFAULT_PORT),
@@ -229,12 +174,12 @@ def _start_warm_runner() -> None:
     """The warm runner beside a server this command started, without waiting for it."""
     import contextlib
 
-    from flows.cli.server import start_warm
+    from flows import warm_client
 
-    if os.environ.get("QAFLOW_WARM", "1") == "0":
+    if not warm_client.enabled():
         return
     with contextlib.suppress(OSError):
-        start_warm(wait=0.0)
+        warm_client.start_runner(wait=0.0)
 
 
 @contextmanager

@@ -68,7 +68,7 @@ def _idle_since(started: float) -> float:
 
 
 def _stop_warm() -> None:
-    from flows.warm import running_pid
+    from flows.warm_client import running_pid
 
     pid = running_pid()
     if pid is not None:
@@ -77,7 +77,7 @@ def _stop_warm() -> None:
 
 def _forget_if_ours() -> None:
     """Remove the server record when it names this keeper (a later `up` may have replaced it)."""
-    from flows.prefect_api import LocalServer
+    from flows.local_server import LocalServer
 
     record = LocalServer.read()
     if record is not None and record.pid == os.getpid():

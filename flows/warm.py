@@ -12,7 +12,9 @@ Ctrl-C and other signals to it.
 
 It is a shortcut, never a requirement: without a runner, or when it refuses (another
 interpreter, qaflow's code changed on disk, limits it cannot give), the command runs
-in its own process exactly as before. Who may be on either end of the socket is
+in its own process exactly as before. The command's side (handing a command over,
+starting and stopping this runner) is flows/warm_client.py, standard library only
+because every `qaflow` call runs it first. Who may be on either end of the socket is
 flows.warm_socket's job: a file in a 0700 folder of QAFLOW_HOME, the listener's
 uid and pid checked before a byte is sent, the client's uid checked by the runner.
 The runner reads requests without blocking (one loop, no threads: it forks), so
@@ -26,165 +28,31 @@ import json
 import os
 import signal
 import socket
-import struct
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
 from flows import warm_socket
+from flows.warm_client import HEADER, PROTOCOL, RLIMITS, python_identity
+from tasks.paths import home_path
 
-WARM_COMMANDS = frozenset({"mockdata", "rag", "bdd", "demo"})
-# Long-running: nothing to gain from a quick start, and `rag watch` sets up its own
-# process (malloc arenas capped before anything is imported, see flows/cli/rag.py).
-COLD_COMMANDS = frozenset({("rag", "watch")})
-PROTOCOL = 2
-_HEADER = struct.Struct("!I")
 MAX_REQUEST = 16 << 20  # bytes of JSON: an environment is a few kB
 REQUEST_DEADLINE = 10.0  # seconds a connection may take to send its request before it is dropped
 MAX_PENDING = 512  # connections still sending their request; more are closed at once
-# The caller's limits the command takes (RLIMIT_*): every one Linux has that Python names.
-RLIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_LOCKS",
-           "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS",
-           "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK")
-# Imported once by the runner. Nothing here may start a thread: the runner forks.
-PRELOAD = (
-    "flows.cli", "flows.mockdata", "flows.bdd", "flows.rag", "numpy", "pyarrow.parquet", "pyarrow.compute",
-    "sqlglot", "jinja2", "yaml", "fastapi.encoders", "prefect.artifacts", "tasks.schema.ddl",
-    "tasks.rows.validate",
-)
-
-
-# ------------------------------------------------------------------ client side (standard library only)
-
-
-def home_path() -> str:
-    """QAFLOW_HOME as tasks.settings reads it (any letter case, default .qaflow), made absolute."""
-    raw = next((value for name, value in os.environ.items() if name.upper() == "QAFLOW_HOME"), ".qaflow")
-    return os.path.realpath(os.path.expanduser(raw))
-
-
-def wanted(argv: list[str]) -> bool:
-    """Whether `qaflow ARGV` runs pipelines (worth a warm start) and a runner may exist here."""
-    if os.environ.get("QAFLOW_WARM", "1") == "0" or not sys.platform.startswith("linux"):
-        return False
-    words = [arg for arg in argv if not arg.startswith("-")]
-    return (bool(words) and words[0] in WARM_COMMANDS and tuple(words[:2]) not in COLD_COMMANDS
-            and not {"--help", "-h"} & set(argv))
-
-
-def run_warm(argv: list[str], timeout: float = 2.0) -> int | None:
-    """Run `qaflow ARGV` in the warm runner: its exit status, or None when it cannot (run it here then).
-
-    None only when the command surely did not start (no runner, one that is not
-    this user's, or it refused): once the runner may have forked it, a failure is
-    reported as a non-zero status, never run twice and never as 0.
-    """
-    try:
-        found = warm_socket.connect(home_path(), timeout)
-    except warm_socket.Untrusted as exc:
-        print(f"qaflow: not using the warm runner: {exc}", file=sys.stderr)
-        return None
-    if found is None:
-        return None
-    sock, _ = found
-    try:
-        try:
-            payload = json.dumps({"protocol": PROTOCOL, "python": _python(), "argv": argv, "cwd": os.getcwd(),
-                                  "env": dict(os.environ), "umask": _umask(), "rlimits": _rlimits()}).encode()
-            socket.send_fds(sock, [_HEADER.pack(len(payload))], [0, 1, 2])
-            sock.sendall(payload)
-        except OSError:
-            return None  # the runner has not got the whole request: nothing was started
-        sock.settimeout(60)  # the runner answers at once: a refusal, or the forked command's pid
-        replies = sock.makefile("rb")
-        try:
-            started = _reply(replies)
-        except (OSError, ValueError) as exc:
-            print(f"qaflow: no answer from the warm runner ({exc}); see QAFLOW_HOME/server/warm.log",
-                  file=sys.stderr)
-            return 1
-        if started is None or "refused" in started:
-            return None  # refused (or gone) before anything was forked
-        if type(started.get("pid")) is not int:
-            print(f"qaflow: the warm runner answered {started!r}; see QAFLOW_HOME/server/warm.log",
-                  file=sys.stderr)
-            return 1
-        sock.settimeout(None)  # the command runs as long as it needs
-        return _wait(replies, started["pid"])
-    finally:
-        sock.close()
-
-
-def _python() -> list[str]:
-    """Which environment a process runs in (python and python3 of one venv are the same)."""
-    return [sys.prefix, sys.version]
-
-
-def _umask() -> int:
-    """This process's umask (reading it means setting it: the client has no other threads)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _rlimits() -> dict[str, list[int]]:
-    """This process's resource limits, (soft, hard) by RLIMIT_ name."""
-    import resource
-
-    return {name: list(resource.getrlimit(getattr(resource, name))) for name in RLIMITS if hasattr(resource, name)}
-
-
-def _wait(replies, pid: int) -> int:
-    """Forward signals to the command until it reports its exit status."""
-    def forward(signum: int, _frame) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signum)
-
-    relayed = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
-    previous = {sig: signal.signal(sig, forward) for sig in relayed}
-    try:
-        try:
-            done = _reply(replies)
-        except (OSError, ValueError):
-            done = None
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    code = done.get("exit") if isinstance(done, dict) else None
-    if type(code) is not int or not 0 <= code <= 255:  # 256 would reach the shell as 0
-        print("qaflow: the warm process ended without an exit status (see QAFLOW_HOME/server/warm.log)",
-              file=sys.stderr)
-        return 1
-    return code
-
-
-def _reply(replies) -> dict | None:
-    line = replies.readline()
-    if not line:
-        return None
-    reply = json.loads(line)
-    if not isinstance(reply, dict):
-        raise ValueError(f"not a JSON object: {line[:80]!r}")
-    return reply
-
-
-# ------------------------------------------------------------------ runner side
-
-
 def serve() -> None:
     """Import the pipelines, then fork one child per command until stopped (SIGTERM)."""
-    import importlib
     import threading
 
     from flows.prefect_api import configure_api
+    from tasks.environment import apply_defaults
 
     try:
-        place = warm_socket.Place(home_path())  # first: a second runner stops here, before 3 s of imports
+        place = warm_socket.Place(str(home_path()))  # first: a second runner stops here, before 3 s of imports
     except (warm_socket.AlreadyRunning, warm_socket.Untrusted) as exc:
         raise SystemExit(f"qaflow warm runner: {exc}") from None
+    apply_defaults()  # before Prefect, Chroma or Hugging Face libraries are imported
     configure_api()  # before Prefect reads its settings: the same API the commands will use
-    for name in PRELOAD:
-        importlib.import_module(name)
+    _preload()
     prepared = _prepare_settings()
     if threading.active_count() != 1:
         raise SystemExit(f"qaflow warm runner: preloading started threads {threading.enumerate()}; not forking")
@@ -194,6 +62,40 @@ def serve() -> None:
         _Runner(place, prepared).run()
     finally:
         place.close()
+
+
+def _preload() -> None:
+    """Import what every command would import again: the CLI, the pipelines and their heavy libraries.
+
+    Nothing here may start a thread: the runner forks.
+    """
+    import faker  # noqa: F401
+    import jinja2  # noqa: F401
+    import numpy  # noqa: F401
+    import sqlglot  # noqa: F401
+    import yaml  # noqa: F401
+    from fastapi import encoders  # noqa: F401
+    from prefect import artifacts  # noqa: F401
+    from pyarrow import compute, parquet  # noqa: F401
+
+    from flows import bdd, cli, mockdata, rag  # noqa: F401
+    from tasks.pmsandbox.dynamic import faker_for
+    from tasks.rows import validate  # noqa: F401
+    from tasks.schema import ddl  # noqa: F401
+
+    faker_for("en_US")  # Postman's {{$random...}} values: 0.6-2 s the first time, once here for every command
+
+
+def _fresh_randomness() -> None:
+    """In a forked command: random streams of its own, not a replay of the runner's.
+
+    Python's `random` reseeds itself in a forked child; Faker's shared generator (which
+    the preloaded Faker draws from) does not, so every command would draw the same
+    "random" names, e-mails and ids. Seeded runs (mockdata's --seed) seed their own.
+    """
+    from faker.generator import random as faker_random
+
+    faker_random.seed()
 
 
 def _stop(_signum: int, _frame) -> None:
@@ -212,7 +114,7 @@ class _Pending:
         try:
             if self.size < 0:
                 # close-on-exec: a re-exec of the runner must not keep a client's terminal open
-                data, fds, flags, _ = socket.recv_fds(self.conn, _HEADER.size - len(self.header), 3,
+                data, fds, flags, _ = socket.recv_fds(self.conn, HEADER.size - len(self.header), 3,
                                                       socket.MSG_CMSG_CLOEXEC)
                 self.fds.extend(fds)
                 if flags & socket.MSG_CTRUNC:
@@ -220,9 +122,9 @@ class _Pending:
                 if not data:
                     raise EOFError
                 self.header += data
-                if len(self.header) < _HEADER.size:
+                if len(self.header) < HEADER.size:
                     return False
-                self.size = _HEADER.unpack(self.header)[0]
+                self.size = HEADER.unpack(self.header)[0]
                 if self.size > MAX_REQUEST:
                     raise ValueError(f"a request of {self.size} bytes")
             while len(self.body) < self.size:
@@ -332,7 +234,7 @@ class _Runner:
             request = json.loads(pending.body)
         except ValueError as exc:
             return _refuse(conn, f"malformed request: {exc}")
-        if not isinstance(request, dict) or request.get("protocol") != PROTOCOL or request.get("python") != _python():
+        if not isinstance(request, dict) or request.get("protocol") != PROTOCOL or request.get("python") != python_identity():
             return _refuse(conn, "another qaflow, interpreter or environment")
         problem = _malformed(request)
         if problem:
@@ -428,6 +330,7 @@ def _child(conn: socket.socket, fds: list[int], request: dict, prepared: _Prepar
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=stream.isatty())
     sys.argv = ["qaflow", *request["argv"]]
+    _fresh_randomness()
     _refresh_settings(prepared)
     _interrupt_when_gone(conn)
 
@@ -547,19 +450,6 @@ def _log(line: str) -> None:
     import time
 
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", flush=True)
-
-
-def running_pid() -> int | None:
-    """The runner's pid for this QAFLOW_HOME when it is up, answering and this user's."""
-    try:
-        found = warm_socket.connect(home_path(), timeout=1.0)
-    except warm_socket.Untrusted:
-        return None
-    if found is None:
-        return None
-    probe, pid = found
-    probe.close()  # connected and left: the runner drops it
-    return pid
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ them under the 108-byte limit of a socket address however deep QAFLOW_HOME is.
 
 Linux's abstract namespace, used before, has no owner and no permissions: any
 local user could bind the (computable) name first and receive the commands.
-Standard library only: the client side runs before anything heavy is imported.
+Standard library (and tasks.paths) only: the client side runs before anything heavy is imported.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ import socket
 import stat
 import struct
 
-FOLDER = ("server", "warm")
+from tasks.paths import WARM
+
 _CRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -44,7 +45,7 @@ class AlreadyRunning(Exception):
 
 def folder_path(home: str) -> str:
     """QAFLOW_HOME/server/warm: the runner's private folder."""
-    return os.path.join(home, *FOLDER)
+    return os.path.join(home, *WARM)
 
 
 def open_folder(home: str, create: bool = False) -> int:

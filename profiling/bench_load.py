@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flows.local_server import free_port  # noqa: E402
 from tasks.environment import apply_defaults  # noqa: E402
 
 apply_defaults()
@@ -53,9 +53,7 @@ def start_server(root: Path) -> tuple[str, list[str]]:
     """A throw-away server on a free port; its DSN and the command that stops it."""
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     data = root / "data"
     subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                  "--no-sync", "-E", "UTF8", "--locale=C"]), check=True, capture_output=True, cwd=root)
@@ -122,8 +120,8 @@ def qaflow_load(dsn: str, out: Path, create: bool) -> dict:
             "    while not done.wait(0.05): top[0] = max(top[0], me.memory_info().rss)\n"
             "threading.Thread(target=watch, daemon=True).start()\n"
             f"s = load_output({str(out)!r}, {dsn!r}, create={create}, truncate={not create}); done.set()\n"
-            "print(json.dumps({**s.model_dump(), 'rss_before_mb': round(base / 2**20, 1),"
-            " 'rss_during_max_mb': round(top[0] / 2**20, 1)}))")
+            "print(json.dumps({**s.model_dump(), 'rss_before_mib': round(base / 2**20, 1),"
+            " 'rss_during_max_mib': round(top[0] / 2**20, 1)}))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     bad = [t for t in summary["tables"] if t["status"] != "loaded"]
@@ -163,8 +161,8 @@ def run_size(base_dsn: str, work: Path, scale: float) -> dict:
               "x_copy": round(copy_s / summary["seconds"], 2),
               "existing_tables_load_s": existing["seconds"], "existing_tables_rows_per_s": existing["rows_per_s"],
               "existing_tables_x_copy": round(copy_s / existing["seconds"], 2), "constraints": result_keys,
-              "load_peak_rss_mb": summary["peak_rss_mb"],
-              "rss_before_load_mb": summary["rss_before_mb"], "rss_max_during_load_mb": summary["rss_during_max_mb"],
+              "load_peak_rss_mib": summary["peak_rss_mib"],
+              "rss_before_load_mib": summary["rss_before_mib"], "rss_max_during_load_mib": summary["rss_during_max_mib"],
               "copy_tables_s": COPY_TIMES.copy(),
               "tables": {t["name"]: f"{t['rows']:,} rows {t['rows_per_s']:,.0f}/s via {t['method']}"
                          for t in summary["tables"]}}
@@ -190,10 +188,10 @@ def main() -> None:
         small = run_size(dsn, work, args.scale / 10)
         print(f"\nqaflow load --create {big['load_rows_per_s']:,} rows/s vs psql \\copy {big['copy_rows_per_s']:,} "
               f"rows/s ({big['x_copy']}x; into existing tables {big['existing_tables_rows_per_s']:,} rows/s, "
-              f"{big['existing_tables_x_copy']}x) on {big['rows']:,} rows; peak RSS {big['load_peak_rss_mb']} MB "
-              f"({small['load_peak_rss_mb']} MB at {small['rows']:,} rows); RSS during the load at most "
-              f"{big['rss_max_during_load_mb']} MB vs {big['rss_before_load_mb']} MB before it "
-              f"({small['rss_max_during_load_mb']} vs {small['rss_before_load_mb']} MB at the small size)")
+              f"{big['existing_tables_x_copy']}x) on {big['rows']:,} rows; peak RSS {big['load_peak_rss_mib']} MiB "
+              f"({small['load_peak_rss_mib']} MiB at {small['rows']:,} rows); RSS during the load at most "
+              f"{big['rss_max_during_load_mib']} MiB vs {big['rss_before_load_mib']} MiB before it "
+              f"({small['rss_max_during_load_mib']} vs {small['rss_before_load_mib']} MiB at the small size)")
     finally:
         if stop:
             subprocess.run(stop, capture_output=True)

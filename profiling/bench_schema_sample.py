@@ -27,14 +27,14 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
+from tasks.memory import peak_rss_mib
 from tasks.schema.sample import infer_from_sample
 start = time.perf_counter()
 schema = infer_from_sample(sys.argv[1])
 wall = time.perf_counter() - start
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"wall_s": wall, "peak_rss_mb": rss_mb, "columns": len(schema.tables[0].columns)}}))
+print(json.dumps({{"wall_s": wall, "peak_rss_mib": peak_rss_mib(), "columns": len(schema.tables[0].columns)}}))
 """
 
 
@@ -103,12 +103,12 @@ def main() -> None:
                 figures = measure(path)
                 results[(fmt, rows)] = figures
                 print(f"{fmt:8} {rows:>10,} rows {size_mb:8.1f} MB   infer {figures['wall_s']:6.2f} s   "
-                      f"peak RSS {figures['peak_rss_mb']:6.0f} MB   ({figures['columns']} columns)")
+                      f"peak RSS {figures['peak_rss_mib']:6.0f} MiB   ({figures['columns']} columns)")
         for fmt in ("csv", "parquet"):
             small, large = results[(fmt, args.small)], results[(fmt, args.large)]
             print(f"{fmt:8} {args.large // args.small}x the rows -> "
                   f"{large['wall_s'] / small['wall_s']:.2f}x the time, "
-                  f"{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x the peak RSS")
+                  f"{large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x the peak RSS")
 
 
 if __name__ == "__main__":

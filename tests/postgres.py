@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from flows.local_server import free_port
 
 PG_BIN = Path(os.environ.get("QAFLOW_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -46,12 +47,6 @@ class PgServer:
         return name
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _as_server_user(argv: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return argv
@@ -72,7 +67,7 @@ def pg_server() -> Iterator[PgServer]:
     pwfile.write_text(password + "\n")
     if os.geteuid() == 0:
         shutil.chown(pwfile, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(_as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(pwfile),
                                     "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
                                     "--no-sync", "--locale=C"]),

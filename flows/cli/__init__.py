@@ -2,13 +2,14 @@
 
 Sub-apps are plain modules under flows/cli/ that define `app`; they import
 Prefect and the heavy libraries inside their commands, so `qaflow --help` and
-`qaflow version` stay fast.
+`qaflow version` stay fast. The process-wide defaults (tasks.environment) are
+applied here, at the entry, before any command imports Prefect or a model library:
+importing a qaflow package changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -16,15 +17,14 @@ from pathlib import Path
 import typer
 
 from flows.cli import common
+from flows.cli.bdd import app as bdd_app
 from flows.cli.blocks import app as blocks_app
+from flows.cli.mockdata import app as mockdata_app
+from flows.cli.rag import app as rag_app
 from flows.cli.server import app as server_app
+from tasks.environment import apply_defaults
 
-# name -> module holding that pipeline's typer `app`
-SUBAPPS: dict[str, str] = {
-    "bdd": "flows.cli.bdd",
-    "mockdata": "flows.cli.mockdata",
-    "rag": "flows.cli.rag",
-}
+__all__ = ["app", "main", "run_app", "shut_down"]
 
 SERVE_POLL_SECONDS = 1.0
 NO_API = frozenset({"version"})  # commands that never talk to Prefect: no API lookup at all
@@ -38,8 +38,9 @@ app = typer.Typer(
 )
 app.add_typer(blocks_app, name="blocks")
 app.add_typer(server_app, name="server")
-for _name, _module in SUBAPPS.items():
-    app.add_typer(importlib.import_module(_module).app, name=_name)
+app.add_typer(bdd_app, name="bdd")
+app.add_typer(mockdata_app, name="mockdata")
+app.add_typer(rag_app, name="rag")
 
 
 @app.callback()
@@ -48,6 +49,7 @@ def root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
     """Prefect pipelines for test engineering."""
+    apply_defaults()  # here too: tests call `app` itself, not run_app()
     common.STATE.debug = debug
     if ctx.invoked_subcommand in NO_API:
         return
@@ -149,6 +151,7 @@ def main() -> None:
 
 def run_app(args: list[str] | None = None) -> int:
     """Run one `qaflow` command in this process; its exit status (130/143 when interrupted)."""
+    apply_defaults()
     from flows import interrupts
 
     previous = interrupts.install()

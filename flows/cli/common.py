@@ -12,12 +12,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from rich.console import Console
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["STATE", "JsonOption", "UserError", "console", "emit", "errors_as_lines", "fail", "use_json"]
 
 JsonOption = typer.Option(False, "--json", help="Print the result as one JSON object on stdout.")
 

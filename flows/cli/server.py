@@ -1,19 +1,14 @@
 """`qaflow server up|down|status`: the local Prefect server (127.0.0.1, SQLite) of this
 QAFLOW_HOME (flows/local_server.py; the first command that needs an API starts it too),
-and beside it the warm runner (flows.warm), which spares pipeline commands the import
-of Prefect.
+and beside it the warm runner (flows/warm.py, started and stopped through
+flows/warm_client.py), which spares pipeline commands the import of Prefect.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-
 import typer
 
+from flows import warm_client
 from flows.cli import common
 
 app = typer.Typer(help="Start and stop a local Prefect server for this QAFLOW_HOME.", no_args_is_help=True)
@@ -39,61 +34,8 @@ def up(
         except RuntimeError as exc:
             raise common.UserError(str(exc)) from None
         common.emit({"url": server.url, "ui": server.url.removesuffix("/api"), "pid": server.pid,
-                     "started": started, "warm": start_warm() if warm else warm_pid()}, as_json, _render_up)
-
-
-def warm_pid() -> int | None:
-    from flows.warm import running_pid
-
-    return running_pid()
-
-
-def start_warm(wait: float = 60.0) -> int | None:
-    """Start the warm runner (flows.warm) for this QAFLOW_HOME unless one answers; its pid.
-
-    Waits until it has imported the pipelines and listens, so the next command finds
-    it; None if it did not come up (commands then run in their own process, as always).
-    """
-    from flows import warm_socket
-    from tasks.settings import home, state_dir
-
-    pid = warm_pid()
-    if pid is not None:
-        return pid
-    try:  # made here too (mode 0700) so that a folder that is not ours is reported, not only logged
-        os.close(warm_socket.open_folder(str(home()), create=True))
-    except warm_socket.Untrusted as exc:
-        print(f"qaflow: warm runner not started: {exc}", file=sys.stderr)
-        return None
-    log_path = state_dir("server") / "warm.log"
-    env = {**os.environ, "QAFLOW_HOME": str(home())}
-    # 0600: the log names the commands and folders of this user
-    with open(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600), "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
-    if wait <= 0:
-        return None  # started; it listens once it has imported the pipelines
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (pid := warm_pid()) is not None:
-            return pid
-        time.sleep(0.2)
-    if proc.poll() is None:
-        proc.terminate()
-    return None
-
-
-def stop_warm(timeout: float = 10.0) -> bool:
-    """SIGTERM the warm runner; commands it already started finish on their own."""
-    pid = warm_pid()
-    if pid is None:
-        return False
-    os.kill(pid, signal.SIGTERM)
-    from flows.local_server import gone_within
-
-    if not gone_within(pid, timeout):
-        os.kill(pid, signal.SIGKILL)
-    return True
+                     "started": started,
+                     "warm": warm_client.start_runner() if warm else warm_client.running_pid()}, as_json, _render_up)
 
 
 @app.command()
@@ -103,7 +45,7 @@ def down(
 ) -> None:
     """Stop the local server started by `qaflow server up` (SIGTERM, then SIGKILL)."""
     common.use_json(as_json)
-    warm_stopped = stop_warm()
+    warm_stopped = warm_client.stop_runner()
     from flows import local_server
 
     server, stopped = local_server.stop(wait)
@@ -119,7 +61,7 @@ def status(as_json: bool = common.JsonOption) -> None:
 
     server = local_server.running()
     alive = server is not None
-    common.emit({"running": alive, "url": server.url if alive and server else None, "warm": warm_pid()}, as_json,
+    common.emit({"running": alive, "url": server.url if alive and server else None, "warm": warm_client.running_pid()}, as_json,
                 _render_status)
 
 

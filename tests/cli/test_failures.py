@@ -62,13 +62,10 @@ def test_bad_arguments_fail_the_run_in_one_line(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_target_fails_the_run_with_the_scenarios_summary(tmp_path: Path) -> None:
-    import socket
-
     from flows.bdd import bdd_pipeline
+    from flows.local_server import free_port
 
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    dead = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
     state = bdd_pipeline(requirements=[str(ROOT / "examples/requirements")], base_url=dead, llm="offline",
                          out_dir=str(tmp_path / "bdd"), use_rag=False, return_state=True)
     assert state.type.value == "FAILED"

@@ -66,17 +66,16 @@ def test_server_up_on_another_port_gives_a_ui_that_reaches_its_api(tmp_path: Pat
     """The UI asks `/ui-settings` where the API is; on any port but 4200 it must not say
     "Can't connect to Server API at http://127.0.0.1:4200/api". Checked in a real browser."""
     import shutil
-    import socket
     import urllib.request
+
+    from flows.local_server import free_port
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "headless Chromium is needed for this test (apt-get install chromium)"
     env = {**os.environ, "QAFLOW_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect")}
     for variable in ("PREFECT_API_URL", "PREFECT_UI_API_URL", "PREFECT_SERVER_API_PORT", "QAFLOW_TARGET_BASE_URL"):
         env.pop(variable, None)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     assert port != 4200
     qaflow = [sys.executable, "-m", "flows.cli"]
     up = _run([*qaflow, "server", "up", "--port", str(port), "--no-warm", "--json"], env)

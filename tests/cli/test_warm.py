@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import warm
-from flows.local_server import gone_within
+from flows import warm, warm_client
+from flows.processes import gone_within
 
 ROOT = Path(__file__).resolve().parents[2]
 QAFLOW = str(Path(sys.executable).with_name("qaflow"))
@@ -35,7 +35,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -
         proc = subprocess.Popen([sys.executable, "-m", "flows.warm"], cwd=ROOT, env=runner_env, stdout=out,
                                 stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
-    while warm.running_pid() != proc.pid:
+    while warm_client.running_pid() != proc.pid:
         assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "the warm runner did not come up"
         time.sleep(0.2)
@@ -110,8 +110,8 @@ def test_a_command_ends_when_its_caller_is_interrupted_or_killed(runner, tmp_pat
 
 def test_without_a_runner_the_command_runs_in_its_own_process(tmp_path, monkeypatch):
     monkeypatch.setenv("QAFLOW_HOME", str(tmp_path / "home"))
-    assert warm.running_pid() is None
-    assert warm.run_warm(["mockdata", "providers"]) is None
+    assert warm_client.running_pid() is None
+    assert warm_client.run_warm(["mockdata", "providers"]) is None
     done = subprocess.run([QAFLOW, "mockdata", "providers", "--json"], env={**os.environ}, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -131,7 +131,7 @@ def test_the_runner_refuses_stale_code_and_restarts_with_the_new(runner):
     assert refused.returncode == 0 and len(json.loads(refused.stdout)) >= 40
     assert "code changed" in runner["log"].read_text()
     deadline = time.monotonic() + 120
-    while warm.running_pid() != runner["proc"].pid:  # the same process, re-executed
+    while warm_client.running_pid() != runner["proc"].pid:  # the same process, re-executed
         assert runner["proc"].poll() is None
         assert time.monotonic() < deadline, "the runner did not come back"
         time.sleep(0.2)
@@ -152,6 +152,47 @@ def test_the_runner_refuses_stale_code_and_restarts_with_the_new(runner):
 ])
 def test_which_commands_go_to_the_runner(argv, expected, monkeypatch):
     monkeypatch.delenv("QAFLOW_WARM", raising=False)
-    assert warm.wanted(argv) is expected
+    assert warm_client.wanted(argv) is expected
     monkeypatch.setenv("QAFLOW_WARM", "0")
-    assert warm.wanted(argv) is False
+    assert warm_client.wanted(argv) is False
+
+
+@pytest.mark.parametrize("value", ["0", "1", "false", "False", "off", "no", "n", "f", "true", "yes", "on"])
+def test_the_client_reads_qaflow_warm_as_the_settings_do(value, monkeypatch):
+    """QAFLOW_WARM is read twice by nature: by the stdlib client before pydantic loads, and by
+    Settings (documented with every QAFLOW_* variable). The two readings must agree."""
+    from tasks.settings import Settings
+
+    monkeypatch.setenv("QAFLOW_WARM", value)
+    assert warm_client.enabled() is Settings().warm
+    monkeypatch.delenv("QAFLOW_WARM")
+    monkeypatch.setenv("qaflow_warm", value)  # any letter case, as pydantic-settings matches it
+    assert warm_client.enabled() is Settings().warm
+
+
+def test_forked_commands_draw_their_own_faker_values():
+    """The runner preloads a Faker (Postman's {{$random...}}); each forked command must not replay
+    its random stream. The control fork (no reseed) shows the replay the reseed prevents."""
+    probe = """
+import json, os, sys
+from flows import warm
+from tasks.pmsandbox.dynamic import faker_for
+faker_for("en_US")
+def child(reseed):
+    read, write = os.pipe()
+    if os.fork() == 0:
+        if reseed:
+            warm._fresh_randomness()
+        os.write(write, json.dumps([faker_for("en_US").email() for _ in range(5)]).encode())
+        os._exit(0)
+    os.close(write)
+    data = os.read(read, 65536)
+    os.wait()
+    return json.loads(data)
+print(json.dumps({"control": [child(False), child(False)], "reseeded": [child(True), child(True)]}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    drawn = json.loads(done.stdout)
+    assert drawn["control"][0] == drawn["control"][1]  # what forking alone does
+    assert drawn["reseeded"][0] != drawn["reseeded"][1]

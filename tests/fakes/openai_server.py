@@ -1,6 +1,6 @@
 """A real OpenAI-compatible HTTP server on 127.0.0.1 with scripted answers.
 
-Tests run the real `openai` client (through `blocks.llm.complete_json`) against
+Tests run the real `openai` client (through `tasks.llm.complete_json`) against
 it, so the HTTP, JSON and error paths are the ones a user's server exercises.
 It is a test double for the remote model only: nothing in qaflow is mocked.
 
@@ -38,7 +38,7 @@ Usage (this API is shared by every pipeline's tests; keep it stable)::
   "sk-test-secret" (`TEST_API_KEY`), a 5 s timeout and 2 retries.
 
 The handler disables Nagle's algorithm: without it every call on loopback costs
-~44 ms instead of ~1 ms (measured, see shared/ENVIRONMENT.md).
+~44 ms instead of ~1 ms (measured on loopback: delayed ACK against Nagle).
 """
 
 from __future__ import annotations

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from flows.local_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISM_DIR = Path(os.environ.get("QAFLOW_PRISM_DIR", ROOT / ".qaflow" / "npm" / "prism"))
@@ -39,12 +40,6 @@ def prism_binary() -> Path:
     if done.returncode != 0 or not binary.exists():
         pytest.fail(f"npm install {PRISM_SPEC} failed ({done.returncode}): {done.stderr[-2000:]}")
     return binary
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Prism:

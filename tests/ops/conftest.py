@@ -105,8 +105,7 @@ def stop(proc: subprocess.Popen, timeout: float = 15.0) -> int:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> Iterator[Stack]:  # noqa: F811
     from examples.demo_api.server import start_demo_api
-    from flows.local_server import free_port
-    from flows.prefect_api import healthy
+    from flows.local_server import free_port, healthy
 
     tmp = tmp_path_factory.mktemp("ops")
     env = {

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import warm, warm_socket
-from flows.local_server import gone_within
+from flows import warm, warm_client, warm_socket
+from flows.processes import gone_within
 
 ROOT = Path(__file__).resolve().parents[2]
 QAFLOW = str(Path(sys.executable).with_name("qaflow"))
@@ -261,8 +261,8 @@ def test_a_loose_or_linked_private_folder_is_refused(shared: Path, problem: str,
         (shared / "elsewhere").mkdir(mode=0o700)
         (home / "server" / "warm").symlink_to(shared / "elsewhere")
     monkeypatch.setenv("QAFLOW_HOME", str(home))
-    assert warm.run_warm(["mockdata", "providers"]) is None  # run here instead
-    assert warm.running_pid() is None
+    assert warm_client.run_warm(["mockdata", "providers"]) is None  # run here instead
+    assert warm_client.running_pid() is None
     said = capsys.readouterr().err
     assert ("has mode 0750" if problem == "group bits" else "is not a folder") in said
     with pytest.raises(warm_socket.Untrusted):
@@ -291,7 +291,7 @@ def runner(prefect_api: None) -> Iterator[dict]:
     os.environ["QAFLOW_HOME"] = str(home)
     try:
         deadline = time.monotonic() + 180
-        while warm.running_pid() != proc.pid:
+        while warm_client.running_pid() != proc.pid:
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the warm runner did not come up"
             time.sleep(0.2)
@@ -350,8 +350,8 @@ except (BrokenPipeError, ConnectionResetError) as exc:
     try:
         before = len(_forked(runner["log"]))
         done = subprocess.run([SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable,
-                               "-I", "-c", client, str(fd), json.dumps(warm._python()),
-                               str(warm.PROTOCOL)], pass_fds=[fd],
+                               "-I", "-c", client, str(fd), json.dumps(warm_client.python_identity()),
+                               str(warm_client.PROTOCOL)], pass_fds=[fd],
                               capture_output=True, text=True, timeout=60, cwd="/")
     finally:
         os.chmod(runner["sock"], 0o600)
@@ -499,8 +499,8 @@ def test_malformed_requests_are_refused_and_the_runner_goes_on(runner: dict, tmp
     before = len(_forked(runner["log"]))
     assert b'"refused"' in ask(b"\0\0\0\x05nope!", [0, 1, 2])
     assert b'"refused"' in ask(b"\0\0\0\x02{}", [0, 1, 2])
-    body = json.dumps({"protocol": warm.PROTOCOL, "python": warm._python(), "argv": ["mockdata", 5], "cwd": "/",
-                       "env": {}, "umask": 18, "rlimits": {}}).encode()
+    body = json.dumps({"protocol": warm_client.PROTOCOL, "python": warm_client.python_identity(),
+                       "argv": ["mockdata", 5], "cwd": "/", "env": {}, "umask": 18, "rlimits": {}}).encode()
     assert b"malformed request: argv" in ask(len(body).to_bytes(4, "big") + body, [0, 1, 2])
     assert b"malformed request" in ask(len(body).to_bytes(4, "big") + body, [0])  # no stdout or stderr
     assert b'"refused"' in ask((warm.MAX_REQUEST + 1).to_bytes(4, "big"), [0, 1, 2])
@@ -548,6 +548,6 @@ def test_the_client_never_takes_a_bad_answer_for_success(tmp_path: Path, monkeyp
     monkeypatch.setenv("QAFLOW_HOME", str(home))
     fake = _FakeRunner(home, answer)
     try:
-        assert warm.run_warm(["mockdata", "providers"], timeout=5) == expected
+        assert warm_client.run_warm(["mockdata", "providers"], timeout=5) == expected
     finally:
         fake.close()
