@@ -395,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-clients", action="store_true", help="only compare httpx threads vs asyncio")
     parser.add_argument("--scripted", action="store_true",
                         help="only the scripted Postman collection (pre-request and test scripts on every request)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="with --scripted: qaflow's scenarios in flight (default 8, as `qaflow bdd run`)")
     parser.add_argument("--scale", action="store_true",
                         help="peak RSS at 2,000 / 20,000 / 100,000 scenarios and Chromium opening the biggest report "
                              "(profiling/bench_bdd_scale.py; its options follow --scale)")
@@ -412,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tempfile.mkdtemp(prefix="qaflow-bench-scripted-"))
         print(f"{args.scenarios} scenarios x 3 requests, scripted, against the demo API on 127.0.0.1 ({os.cpu_count()} CPUs)")
         try:
-            run_scripted(args.scenarios, folder, args.skip_newman)
+            run_scripted(args.scenarios, folder, args.skip_newman, args.concurrency)
         finally:
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
