@@ -24,6 +24,7 @@ DEFAULT_HOME = ".qaflow"
 CHROMA = ("chroma",)  # the embedded Chroma store and the rag manifest beside it
 RAG = ("rag",)  # rag manifests of Chroma servers: state_dir(*RAG, f"{host}-{port}")
 POOLS = ("pools",)  # mockdata: pickled value pools of generated modules
+CHECKED_MODULES = ("codegen", "checked")  # mockdata: markers of rendered modules that passed their check
 LLM_CACHE = ("llm-cache",)  # validated LLM answers, one JSON file each (tasks/llm/cache.py)
 MODELS_ONNX = ("models", "onnx")  # exported embedding graphs (tasks/embedding/onnx_export.py)
 SERVER = ("server",)  # the local Prefect server: server.json, logs, start.lock, last-used

@@ -20,9 +20,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tasks.paths import state_dir
+from tasks.generator_runtime.pools import trusted
+from tasks.paths import CHECKED_MODULES, state_dir
 
-CHECKED = ("codegen", "checked")  # QAFLOW_HOME/codegen/checked/<sha256>: one empty file per passed module
 VERSION = b"check_module v1\0"  # change it when check_module checks something new: older markers stop counting
 
 
@@ -35,31 +35,19 @@ def verdict_key(code: str, docstring: str, values: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def _private(path: Path, *, folder: bool) -> bool:
-    """Owned by this user, writable by nobody else, and what it claims to be (no symlink)."""
-    try:
-        info = path.lstat()
-    except OSError:
-        return False
-    getuid = getattr(os, "getuid", None)
-    mine = getuid is None or info.st_uid == getuid()
-    kind_ok = path.is_dir() if folder else path.is_file()
-    return kind_ok and not path.is_symlink() and mine and not info.st_mode & 0o022
-
-
 def _folder(root: Path | None) -> Path | None:
     try:
-        folder = Path(root).joinpath(*CHECKED) if root is not None else state_dir(*CHECKED)
+        folder = Path(root).joinpath(*CHECKED_MODULES) if root is not None else state_dir(*CHECKED_MODULES)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder if _private(folder, folder=True) else None
+    return folder if trusted(folder, folder=True) else None
 
 
 def passed_before(key: str, root: Path | None = None) -> bool:
     """Whether a trusted marker says this exact module passed its check."""
     folder = _folder(root)
-    return folder is not None and _private(folder / key, folder=False)
+    return folder is not None and trusted(folder / key)
 
 
 def remember(key: str, root: Path | None = None) -> None:

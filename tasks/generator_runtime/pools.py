@@ -171,21 +171,24 @@ def _cache_file(cache_dir: Path, group: str, locale: str) -> Path | None:
     return cache_dir / f"{locale}-{group}-faker{_dist_version('faker')}-v{POOLS_VERSION}.pkl"
 
 
-def _trusted(path: Path) -> bool:
-    """A cache file this user owns and nobody else can write: unpickling runs what it says."""
+def trusted(path: Path, *, folder: bool = False) -> bool:
+    """A cache file (or folder) this user owns and nobody else can write, and no link: what it
+    holds is acted on unchecked (unpickling runs what a pickle says; tasks/codegen/checked.py
+    skips a module's check for a marker)."""
     try:
         info = path.lstat()
     except OSError:
         return False
     getuid = getattr(os, "getuid", None)
     mine = getuid is None or info.st_uid == getuid()
-    return path.is_file() and not path.is_symlink() and mine and not info.st_mode & 0o022
+    kind_ok = path.is_dir() if folder else path.is_file()
+    return kind_ok and not path.is_symlink() and mine and not info.st_mode & 0o022
 
 
 def load_group(group: str, locale: str, cache_dir: str | os.PathLike | None) -> dict[str, list[str]]:
     """One pool group: from the pickle cache when present (and trusted), else built and cached."""
     path = _cache_file(Path(cache_dir), group, locale) if cache_dir else None
-    if path is not None and _trusted(path):
+    if path is not None and trusted(path):
         try:
             with open(path, "rb") as fh:
                 return pickle.load(fh)

@@ -109,8 +109,9 @@ def duplicates(values: pa.Array) -> int:
             seen = np.zeros(high - low + 1, dtype=np.bool_)
             seen[_offsets(present, low)] = True
             return valid - int(np.count_nonzero(seen))
-    if pa.types.is_fixed_size_binary(_storage(values).type) and _storage(values).type.byte_width >= 8:
-        return _binary_duplicates(_storage(values).drop_null())
+    storage = _storage(values)
+    if pa.types.is_fixed_size_binary(storage.type) and storage.type.byte_width >= 8:
+        return _binary_duplicates(storage.drop_null())
     distinct = pc.count_distinct(values, mode="only_valid").as_py()
     return valid - distinct
 

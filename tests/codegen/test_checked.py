@@ -8,8 +8,9 @@ import os
 import pytest
 
 from tasks.codegen import render
-from tasks.codegen.checked import CHECKED, passed_before, remember, verdict_key
+from tasks.codegen.checked import passed_before, remember, verdict_key
 from tasks.codegen.mapping import map_schema
+from tasks.paths import CHECKED_MODULES as CHECKED
 from tasks.schema import read_schema_file
 from tasks.settings import project_root
 
