@@ -180,7 +180,7 @@ def run(
     out: Path = typer.Option(Path("out/bdd"), "--out", help="Folder for features/ and reports/."),
     tags: str | None = TagsOption,
     llm: str | None = LlmOption,
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Scenarios in flight per feature."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Most scenarios in flight per feature (fewer while the CPU is the limit)."),
     fail_on_failure: bool = typer.Option(True, "--fail-on-failure/--no-fail-on-failure",
                                          help="Exit 1 (and fail the flow run) when a scenario fails, an input "
                                               "is unreadable or nothing ran."),
@@ -271,7 +271,7 @@ def execute(
                              help="Folder for reports/ (junit.xml, cucumber.json, report.html), results/ and "
                                   "summary.json: the layout of `bdd run --out`."),
     tags: str | None = TagsOption,
-    concurrency: int = typer.Option(8, "--concurrency", min=1),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Most scenarios in flight (fewer while the CPU is the limit)."),
     auth: list[str] | None = AuthOption,
     openapi: str | None = typer.Option(None, "--openapi", help="OpenAPI document (file or URL) for conformance "
                                        "steps; default: <base-url>/openapi.json."),

@@ -24,6 +24,7 @@ from tasks.execution.http import (
 )
 from tasks.execution.values import parse_json, substitute
 from tasks.origins import OriginError, origin_of
+from tasks.pmsandbox.dynamic import default_locale
 
 
 @dataclass
@@ -38,6 +39,7 @@ class RunShared:
     _openapi_lock: threading.Lock = field(default_factory=threading.Lock)
     tokens: dict[Any, Any] = field(default_factory=dict)  # OAuth2 tokens fetched in this run (auth_apply.py)
     tokens_lock: threading.Lock = field(default_factory=threading.Lock)
+    faker_locale: str = field(default_factory=default_locale)  # {{$random...}} unless a variable says
 
     def openapi(self) -> dict[str, Any]:
         """The target's OpenAPI document: fetched from `<base_url>/openapi.json` (or read

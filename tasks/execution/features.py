@@ -117,10 +117,28 @@ def _index_ast(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return index
 
 
+class _Parser(Parser):
+    """gherkin's parser, with its state dispatch built once per parse: the library rebuilds a
+    dict of its 50 states for every line it reads, a fifth of the parse time of a feature
+    whose scenarios carry long doc strings (Postman scripts)."""
+
+    def match_token(self, state: int, token: Any, context: Any) -> int:
+        dispatch = self.__dict__.get("_dispatch")
+        if dispatch is None:
+            dispatch = self._dispatch = {}
+        match = dispatch.get(state)
+        if match is None:
+            match = getattr(self, f"match_token_at_{state}", None)
+            if match is None:  # not a state of this gherkin version: the library says so
+                return super().match_token(state, token, context)
+            dispatch[state] = match
+        return match(token, context)
+
+
 def parse_feature(text: str, uri: str, registry: StepRegistry = CATALOGUE) -> tuple[list[PlannedScenario], list[str]]:
     """Scenarios of one feature text and the problems found (parse errors, unbound steps)."""
     try:
-        document = Parser().parse(text)
+        document = _Parser().parse(text)
     except CompositeParserException as exc:
         return [], [f"{uri}: {e}" for e in exc.errors]
     except ParserError as exc:

@@ -1,7 +1,9 @@
 """Run bound scenarios against the target API, concurrently, on one HTTP client.
 
 Scenarios run on a pool of `concurrency` threads sharing one `httpx.Client`
-(HTTP/1.1 keep-alive, one pooled connection per thread). Threads were measured
+(HTTP/1.1 keep-alive, one pooled connection per thread); how many are in flight at
+a time is the throttle's to say (tasks/execution/throttle.py): up to `concurrency`
+while the threads wait on the network, fewer while the client's own CPU is the limit. Threads were measured
 against asyncio with one `httpx.AsyncClient` (profiling/bench_bdd.py
 --compare-clients): on this kind of machine the synchronous client costs about
 half the CPU per request, and a bdd run is CPU-bound on the client and the
@@ -56,6 +58,7 @@ from tasks.execution.results import (
     StepResult,
     step_checks,
 )
+from tasks.execution.throttle import Throttle
 from tasks.origins import OriginPolicy
 
 OnResult = Callable[[ScenarioResult], Any]
@@ -195,6 +198,7 @@ def run_scenarios(
     results: dict[int, ScenarioResult] = {}
 
     chains: dict[Path, Chain] = {}
+    throttle = Throttle(concurrency)
 
     def one(plan: PlannedScenario) -> ScenarioResult:
         return run_scenario(plan, shared, scenario_timeout, dict(variables or {}), redactor, keep_bodies == "all")
@@ -209,15 +213,22 @@ def run_scenarios(
 
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="qaflow-bdd") as pool:
-            # at most 2 x concurrency scenarios queued at once: memory stays flat for big runs
+            # at most `throttle.limit` (<= concurrency) scenarios submitted at once, all of them
+            # running: memory stays flat for big runs, and a chain's next scenario never waits
+            # behind one queued after it
             pending: dict[Future[ScenarioResult], int] = {}
             queue = enumerate(planned)
-            for index, plan in queue:
-                pending[submit(pool, plan)] = index
-                if len(pending) >= 2 * concurrency:
+            more = True
+            while True:
+                while more and len(pending) < throttle.limit:
+                    following = next(queue, None)
+                    if following is None:
+                        more = False
+                    else:
+                        pending[submit(pool, following[1])] = following[0]
+                if not pending:
                     break
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=throttle.window_s, return_when=FIRST_COMPLETED)
                 for future in done:
                     index = pending.pop(future)
                     finished = future.result()
@@ -227,9 +238,7 @@ def run_scenarios(
                         results[index] = finished
                     if on_result is not None:
                         on_result(finished)
-                    following = next(queue, None)
-                    if following is not None:
-                        pending[submit(pool, following[1])] = following[0]
+                throttle.update()
     except BaseException:
         if sink is not None:
             sink.discard()

@@ -100,7 +100,7 @@ def run_scripts(ctx: ScenarioContext, event: str, request_name: str, doc: str) -
         "response": _response(ctx) if event == "test" else None,
         "scopes": state.as_payload(),
         "fallback": state.fallback(ctx.variables),
-        "locale": locale_of(ctx.variables),
+        "locale": locale_of(ctx.variables, ctx.shared.faker_locale),
     }
     outcome = for_thread().run([code for _, _, code in scripts], payload, time_limit_s=_time_left(ctx))
     state.apply(outcome, ctx.variables)

@@ -211,14 +211,20 @@ def faker_for(locale: str) -> Any:
     return faker
 
 
-def locale_of(variables: Mapping[str, Any] | None) -> str:
-    """The locale a run asks for: a `fakerLocale`/`locale` variable, QAFLOW_FAKER_LOCALE, or en_US."""
+def default_locale() -> str:
+    """QAFLOW_FAKER_LOCALE, or en_US: read once per run (settings() scans the environment)."""
+    value = settings().faker_locale or ""
+    return value if _LOCALE.match(value) else "en_US"
+
+
+def locale_of(variables: Mapping[str, Any] | None, default: str | None = None) -> str:
+    """The locale a run asks for: a `fakerLocale`/`locale` variable, else `default`
+    (the run's `default_locale()`, read now when not given)."""
     for name in ("fakerLocale", "locale"):
         value = (variables or {}).get(name)
         if isinstance(value, str) and _LOCALE.match(value):
             return value
-    value = settings().faker_locale or ""
-    return value if _LOCALE.match(value) else "en_US"
+    return default if default is not None else default_locale()
 
 
 def is_dynamic(name: str) -> bool:

@@ -88,9 +88,10 @@ _HARDEN = r"""
 })()
 """
 _RUN = "(function (payload, code) { __qaflow_api.run(payload, code); })"
-_TICK = "(function () { return __qaflow_api.tick(); })"
-_FINISH = "(function () { return __qaflow_api.finish(); })"  # JSON.stringify's own string: QuickJS-ng's
-_CLEAN = "(function () { return __qaflow_clean(); })"          # rope strings (a + b) do not cross to Python
+# after the promise jobs: the next timer ('' when one ran), or the outcome as JSON with the
+# globals the script made deleted; one call, as every call into QuickJS hands the GIL round.
+# JSON.stringify's own string: QuickJS-ng's rope strings (a + b) do not cross to Python
+_SETTLE = "(function () { return __qaflow_api.tick() ? '' : __qaflow_api.finish(__qaflow_clean()); })"
 
 
 class SandboxError(RuntimeError):
@@ -156,7 +157,7 @@ class Sandbox:
 
     def __init__(self) -> None:
         self._ctx: Any = None
-        self._calls: tuple[Any, Any, Any, Any] = (None, None, None, None)
+        self._calls: tuple[Any, Any] = (None, None)
         self.contexts_made = 0
 
     def _context(self) -> Any:
@@ -170,7 +171,7 @@ class Sandbox:
                 for name, source in zip(JS_FILES, _sources(), strict=True):
                     ctx.eval(source + f"\n//# sourceURL={name}")
                 ctx.eval(_HARDEN)
-                self._calls = (ctx.eval(_RUN), ctx.eval(_TICK), ctx.eval(_FINISH), ctx.eval(_CLEAN))
+                self._calls = (ctx.eval(_RUN), ctx.eval(_SETTLE))
             except quickjs.JSException as exc:  # our own bundle failed to load: a bug, said plainly
                 raise SandboxError(f"the Postman sandbox did not load: {exc}") from exc
             self._ctx = ctx
@@ -180,7 +181,7 @@ class Sandbox:
     def discard(self) -> None:
         """Drop the context; the next script gets a fresh one."""
         self._ctx = None
-        self._calls = (None, None, None, None)
+        self._calls = (None, None)
 
     def run(
         self,
@@ -210,7 +211,7 @@ class Sandbox:
         quickjs = _quickjs()
         outcome: ScriptOutcome
         try:
-            run, tick, finish, clean = self._calls
+            run, settle = self._calls
             ctx.set_time_limit(max(time_limit_s, 0.001))
             run(json.dumps(payload, default=str), json.dumps(codes))  # a value JSON cannot hold goes as text
             ticks = 0
@@ -219,16 +220,18 @@ class Sandbox:
                     ticks += 1
                     self._check(ticks, deadline, time_limit_s)
                 self._arm(ctx, deadline, time_limit_s)
-                if not tick():
+                settled = settle()
+                if settled:
                     break
                 ticks += 1
                 self._check(ticks, deadline, time_limit_s)
             ctx.set_time_limit(DEFAULT_TIME_LIMIT_S)
-            outcome = _outcome(json.loads(finish()))
+            data = json.loads(settled)
+            outcome = _outcome(data)
             if outcome.error is not None and "out of memory" in outcome.error:
                 outcome.error = _out_of_memory(limit)  # caught by the sandbox's own try: said plainly all the same
                 self.discard()
-            elif not clean():
+            elif data.get("clean") is not True:  # a global the script made could not be deleted
                 self.discard()
         except _Overrun as exc:
             self.discard()

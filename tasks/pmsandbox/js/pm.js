@@ -526,10 +526,15 @@ var __qaflow_api = (function () {
   }
 
   var compiled = new Map(); // script text -> [frozen function, the legacy names it uses]
+  // every legacy name the script spells as a name of its own (not `x.tests`): one pass
+  var LEGACY_USE = new RegExp('(^|[^\\w$.])(' + LEGACY.map(function (n) { return n.replace('$', '\\$'); }).join('|') + ')(?![\\w$])', 'g');
   function compile(code) {
     var hit = compiled.get(code);
     if (hit) return hit;
-    var used = LEGACY.filter(function (name) { return new RegExp('(^|[^\\w$.])' + name.replace('$', '\\$') + '(?![\\w$])').test(code); });
+    var named = {}, m;
+    LEGACY_USE.lastIndex = 0;
+    while ((m = LEGACY_USE.exec(code)) !== null) named[m[2]] = true;
+    var used = LEGACY.filter(function (name) { return named[name] === true; });
     if (used.indexOf('pm') === -1) used.push('pm');
     var fn = Function.apply(null, used.concat([code]));
     Object.freeze(fn);
@@ -584,7 +589,8 @@ var __qaflow_api = (function () {
     try { next.fn.apply(undefined, next.args); } catch (e) { current.error = errorText(e); }
     return true;
   }
-  function finish() {
+  function finish(clean) {
+    // clean: whether the global object is back to its first state (__qaflow_clean)
     var c = current;
     current = null;
     pm = null;
@@ -603,11 +609,11 @@ var __qaflow_api = (function () {
       out = JSON.stringify({
         tests: tests, error: c.error, errorAt: c.errorAt, logs: c.logs, logsDropped: c.logsDropped, headerOps: c.headerOps,
         scopes: { environment: c.scopes.environment, collection: c.scopes.collection, globals: c.scopes.globals, local: c.scopes.local },
-        unset: unset, touched: Object.keys(c.touched),
+        unset: unset, touched: Object.keys(c.touched), clean: clean === true,
       });
     } catch (e) {
       out = JSON.stringify({ tests: tests, error: 'a variable set by the script cannot be stored: ' + errorText(e), errorAt: null, logs: c.logs,
-        logsDropped: c.logsDropped, headerOps: c.headerOps, scopes: null, unset: unset, touched: [] });
+        logsDropped: c.logsDropped, headerOps: c.headerOps, scopes: null, unset: unset, touched: [], clean: clean === true });
     }
     return out;
   }
