@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -94,6 +95,7 @@ class ScenarioContext:
     retries: int = 0
     deadline: float | None = None  # time.monotonic() by which the scenario must end
     assertions: list[Any] = field(default_factory=list)  # AssertionResults of the step running now (Postman tests)
+    cookies: CookieJar = field(default_factory=CookieJar)  # the scenario's own (tasks/execution/http.py)
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -189,6 +191,7 @@ class ScenarioContext:
                 params=[*self._auth_for(url, headers), *self.query],
                 content=content,
                 deadline=self.deadline,
+                cookies=self.cookies,
             )
         except StepError as exc:
             if exc.exchange is not None:

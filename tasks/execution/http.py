@@ -10,6 +10,11 @@ only: to another allowed origin they are withheld, and the step's report says
 so. Redirects are not followed: a 3xx is an answer the scenario checks, and a
 `Location` it wants to follow is requested by a step, through the same check.
 
+Cookies belong to a scenario, as its variables do: each scenario has its own jar
+(an `@in-order` chain hands it on), filled from the target's `Set-Cookie` answers
+and sent back to the target's own origin only. The client's own jar keeps nothing,
+so a session one scenario logs into is never sent by another running beside it.
+
 Only transport errors (connection refused or reset, timeouts, a dropped
 connection) are retried: an HTTP 500 is an answer and a test result, never a
 reason to try again. A step that needed a retry is marked flaky.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -94,6 +100,16 @@ class ScenarioTimeout(StepError):
     """The scenario ran out of time (its deadline passed before or during a request)."""
 
 
+class _KeepNothing(DefaultCookiePolicy):
+    """The shared client's jar policy: scenarios keep their cookies in their own jars."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
 class HttpSession:
     """One `httpx.Client` (HTTP/1.1 keep-alive pool) shared by every scenario thread of a run."""
 
@@ -118,6 +134,7 @@ class HttpSession:
             limits=limits,
             follow_redirects=False,
             event_hooks={"request": [self._guard]},
+            cookies=CookieJar(policy=_KeepNothing()),
         )
 
     def close(self) -> None:
@@ -157,6 +174,19 @@ class HttpSession:
                 if any(self.redactor.is_credential(name, v) for v in request.headers.get_list(name)):
                     del request.headers[name]
 
+    @staticmethod
+    def _with_cookies(
+        jar: CookieJar, method: str, url: httpx.URL, params: list[tuple[str, str]], headers: dict[str, str]
+    ) -> dict[str, str]:
+        """`headers` plus the Cookie header the jar has for this URL (as a browser would send
+        it), when the step did not set one itself."""
+        if any(name.lower() == "cookie" for name in headers):
+            return headers
+        probe = httpx.Request(method, url.copy_merge_params(params) if params else url)
+        httpx.Cookies(jar).set_cookie_header(probe)
+        value = probe.headers.get("cookie")
+        return {**headers, "Cookie": value} if value else headers
+
     def _shown_url(self, url: str, parsed: httpx.URL, params: list[tuple[str, str]]) -> str:
         """The URL as reports show it (the query parameters merged as httpx sends them),
         user info masked, secrets redacted."""
@@ -176,11 +206,15 @@ class HttpSession:
         params: list[tuple[str, str]],
         content: bytes | None,
         deadline: float | None = None,
+        cookies: CookieJar | None = None,
     ) -> tuple[Response, Exchange, int]:
         """Send one request; returns the response, its summary and how many retries it took.
 
         `deadline` (a time.monotonic() value) caps the request's timeout, so a
         scenario never outlives its own time limit waiting for an answer.
+        `cookies` is the scenario's jar: what it holds for the URL goes with a request to
+        the target's own origin (unless the step set a Cookie header itself), and the
+        target's `Set-Cookie` answers go into it.
         """
         try:
             parsed = httpx.URL(url)
@@ -188,6 +222,9 @@ class HttpSession:
             raise OriginRefused(f"not a valid URL: {url!r} ({exc})") from None
         origin = self.check_url(parsed)  # parsed once: the URL checked is the URL sent
         headers, withheld = self.credentials_for(origin, headers)
+        jar = cookies if cookies is not None and origin == self.origins.own else None
+        if jar:  # an empty jar is falsy: nothing to add
+            headers = self._with_cookies(jar, method, parsed, params, headers)
         exchange = Exchange(
             request={
                 "method": method,
@@ -233,6 +270,8 @@ class HttpSession:
                 time.sleep(min(0.05 * 2**attempt, 1.0))
                 continue
             elapsed_ms = (time.perf_counter() - started) * 1000
+            if jar is not None and "set-cookie" in reply.headers:
+                httpx.Cookies(jar).extract_cookies(reply)
             response = Response(reply.status_code, reply.headers, body, elapsed_ms)
             exchange.response = {
                 "status": reply.status_code,

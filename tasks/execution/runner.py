@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -73,6 +74,7 @@ class Chain:
     submitted: int = 0
     finished: int = 0
     postman: Any = None  # the PostmanScopes the previous scenario's scripts left
+    cookies: CookieJar | None = None  # and the cookies its requests got
     turn: threading.Condition = field(default_factory=threading.Condition)
 
     def run(self, position: int, scenario: Callable[[Chain], ScenarioResult]) -> ScenarioResult:
@@ -286,11 +288,14 @@ def _run_scenario(
     ctx = ScenarioContext(shared=shared, feature_dir=plan.feature_file.parent, variables=variables)
     if chain is not None and chain.postman is not None:
         ctx.postman = chain.postman  # type: ignore[attr-defined]  # see tasks/execution/steps_postman.py
+    if chain is not None and chain.cookies is not None:
+        ctx.cookies = chain.cookies
     try:
         return _steps(plan, ctx, timeout, redactor, keep_bodies)
     finally:
         if chain is not None:
             chain.postman = getattr(ctx, "postman", None)
+            chain.cookies = ctx.cookies
 
 
 def _steps(plan: PlannedScenario, ctx: ScenarioContext, timeout: float, redactor: Redactor,

@@ -295,6 +295,46 @@ def test_credentials_go_to_the_targets_own_origin_only(tmp_path, target_server) 
         other.close()
 
 
+def test_a_scenarios_cookies_are_its_own(tmp_path, target_server) -> None:
+    """A session cookie one scenario gets is sent by that scenario only (and by the next of
+    an `@in-order` chain, as Newman would): never by another scenario of the run."""
+    results = _run(
+        tmp_path,
+        """Feature: sessions
+  Scenario: logs in
+    When I send a GET request to "/set-cookie"
+    And I send a GET request to "/echo-headers"
+    Then the response JSON at "$.headers.Cookie" should be "session=c00kie-session-value"
+
+  Scenario: anonymous
+    When I send a GET request to "/echo-headers"
+    Then the response JSON at "$.headers.Cookie" should not exist
+
+  @in-order
+  Scenario: chain logs in
+    When I send a GET request to "/set-cookie"
+    Then the response status should be 200
+
+  @in-order
+  Scenario: chain goes on
+    When I send a GET request to "/echo-headers"
+    Then the response JSON at "$.headers.Cookie" should be "session=c00kie-session-value"
+
+  Scenario: a cookie the step sets wins
+    Given the request header "Cookie" is "mine=1"
+    When I send a GET request to "/set-cookie"
+    And I send a GET request to "/echo-headers"
+    Then the response JSON at "$.headers.Cookie" should be "mine=1"
+""",
+        _target(target_server),
+        concurrency=1,  # one after another: with a shared jar "anonymous" would carry the session
+    )
+    for name, scenario in results.items():
+        assert scenario.status == "passed", (name, scenario.failed_step)
+    assert [h.get("cookie") for h in target_server.headers_of("/echo-headers")] == [
+        "session=c00kie-session-value", None, "session=c00kie-session-value", "mine=1"]
+
+
 def test_an_https_target_never_sends_to_http(tmp_path, monkeypatch, echo) -> None:
     """With an https target, http:// to the same host (another port, or the target's own
     port) is refused before any connection: the plain listener gets nothing."""
