@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -136,9 +137,16 @@ class HttpSession:
             event_hooks={"request": [self._guard]},
             cookies=CookieJar(policy=_KeepNothing()),
         )
+        # With no proxy in the environment a request goes straight to the connection pool
+        # (httpx's own transport), past the client's layers a run does not use (its cookie
+        # jar, auth flow, redirect loop, hooks: the guard is called here instead): 0.1 ms of
+        # CPU a request, a tenth of a scripted one. With a proxy the client routes it.
+        self._direct = None if urllib.request.getproxies() else httpx.HTTPTransport(limits=limits)
 
     def close(self) -> None:
         self.client.close()
+        if self._direct is not None:
+            self._direct.close()
 
     def check_url(self, url: str | httpx.URL) -> Origin:
         """The origin of `url`, or OriginRefused naming it and the allowed origins."""
@@ -173,6 +181,30 @@ class HttpSession:
             for name in {n.lower() for n in request.headers}:
                 if any(self.redactor.is_credential(name, v) for v in request.headers.get_list(name)):
                     del request.headers[name]
+
+    def _exchange(
+        self, method: str, url: httpx.URL, headers: dict[str, str], params: list[tuple[str, str]],
+        content: bytes | None, timeout: float,
+    ) -> httpx.Response:
+        """One request and its whole answer, through the client or, as the client would send
+        it (its default headers, the guard), straight through the transport."""
+        if self._direct is None:
+            reply = self.client.request(method, url, headers=headers, params=params or None, content=content,
+                                        timeout=timeout)
+            reply.read()
+            return reply
+        merged = httpx.Headers(self.client.headers)
+        merged.update(headers)
+        request = httpx.Request(method, url, params=params or None, headers=merged, content=content,
+                                extensions={"timeout": httpx.Timeout(timeout).as_dict()})
+        self._guard(request)
+        reply = self._direct.handle_request(request)
+        reply.request = request
+        try:
+            reply.read()
+        finally:
+            reply.close()
+        return reply
 
     @staticmethod
     def _with_cookies(
@@ -247,9 +279,7 @@ class HttpSession:
                 timeout = min(timeout, left)
             started = time.perf_counter()
             try:
-                reply = self.client.request(
-                    method, parsed, headers=headers, params=params or None, content=content, timeout=timeout
-                )
+                reply = self._exchange(method, parsed, headers, params, content, timeout)
                 body = reply.content
             except httpx.TransportError as exc:
                 if deadline is not None and time.monotonic() >= deadline:
