@@ -71,9 +71,10 @@ def _request(ctx: ScenarioContext, event: str) -> dict[str, Any]:
 
 
 def _response(ctx: ScenarioContext) -> dict[str, Any] | None:
-    response = ctx.response
-    if response is None:
-        return None
+    return None if ctx.response is None else _as_payload(ctx.response)
+
+
+def _as_payload(response: Any) -> dict[str, Any]:
     try:
         reason = HTTPStatus(response.status).phrase
     except ValueError:
@@ -99,10 +100,11 @@ def run_scripts(ctx: ScenarioContext, event: str, request_name: str, doc: str) -
         "request": _request(ctx, event),
         "response": _response(ctx) if event == "test" else None,
         "scopes": state.as_payload(),
-        "fallback": state.fallback(ctx.variables),
+        "fallback": state.fallback(ctx.variables, ctx.base_url),
         "locale": locale_of(ctx.variables, ctx.shared.faker_locale),
     }
-    outcome = for_thread().run([code for _, _, code in scripts], payload, time_limit_s=_time_left(ctx))
+    outcome = for_thread().run([code for _, _, code in scripts], payload, time_limit_s=_time_left(ctx),
+                               send=_sender(ctx, request_name), keep_globals=state.sandbox_key)
     state.apply(outcome, ctx.variables)
     for op, key, value in outcome.header_ops:
         _header_op(ctx, op, key, value)
@@ -114,6 +116,30 @@ def run_scripts(ctx: ScenarioContext, event: str, request_name: str, doc: str) -
     for level_name, line in outcome.logs:
         log.info("[%s] %s: %s", redactor.text(request_name), level_name, redactor.text(line))
     return outcome
+
+
+def _sender(ctx: ScenarioContext, request_name: str) -> Any:
+    """`pm.sendRequest` through the run's HTTP session: the target's allowed origins (a URL
+    outside them is the callback's `err`, nothing is sent), credentials withheld from other
+    origins, the scenario's cookies and deadline."""
+
+    def send(request: dict[str, Any]) -> dict[str, Any]:
+        body = request.get("body")
+        try:
+            response, _, _ = ctx.shared.session.send(
+                str(request.get("method") or "GET"), str(request.get("url") or ""),
+                headers={str(k): str(v) for k, v in request.get("headers") or []}, params=[],
+                content=body.encode("utf-8") if isinstance(body, str) else None, deadline=ctx.deadline,
+                cookies=ctx.cookies,  # Postman's sendRequest shares the run's cookie jar
+            )
+        except (StepFailed, StepError) as exc:
+            log.info("[%s] pm.sendRequest %s: %s", current().text(request_name), request.get("method"), exc)
+            return {"error": str(exc)}
+        log.info("[%s] pm.sendRequest %s %s -> %s", current().text(request_name), request.get("method"),
+                 current().text(str(request.get("url"))), response.status)
+        return {"response": _as_payload(response)}
+
+    return send
 
 
 def _header_op(ctx: ScenarioContext, op: str, key: str, value: str | None) -> None:

@@ -15,7 +15,9 @@ Isolation between scripts that share a context: the sandbox's intrinsics and
 libraries are frozen after loading (a script cannot change `Array.prototype`,
 `JSON` or `require('lodash')` for the next one); each script runs as a fresh
 function, so its `var`s are its own; globals it creates by assignment are deleted
-when it ends; a context that a script ran out of time or memory in, or left in a
+when it ends (or, with `keep_globals`, when a script of another scenario comes: Postman
+keeps them for the run, and collections define helpers in the collection's pre-request
+script that their test scripts call); a context that a script ran out of time or memory in, or left in a
 state that cannot be cleaned, is thrown away and the next script gets a new one.
 `WeakRef` and `FinalizationRegistry` are removed, so nothing of one script can
 run during another.
@@ -31,6 +33,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +47,10 @@ DEFAULT_TIME_LIMIT_S = 5.0
 BASE_MEMORY_BYTES = 48 * 1024 * 1024
 MAX_MEMORY_BYTES = 512 * 1024 * 1024
 MAX_TICKS = 10_000  # timers and promise jobs a script may schedule
+# the sandbox's own files start this many lines down, so a stack frame below it is a script's
+# (QuickJS names every evaluated source "<input>"): pm.js adds "line N of the script" to a
+# TypeError/ReferenceError from that frame (QuickJS says only "not a function")
+LIB_LINE_OFFSET = 10_000
 
 _HARDEN = r"""
 (function () {
@@ -92,6 +99,13 @@ _RUN = "(function (payload, code) { __qaflow_api.run(payload, code); })"
 # globals the script made deleted; one call, as every call into QuickJS hands the GIL round.
 # JSON.stringify's own string: QuickJS-ng's rope strings (a + b) do not cross to Python
 _SETTLE = "(function () { return __qaflow_api.tick() ? '' : __qaflow_api.finish(__qaflow_clean()); })"
+# the same, keeping the globals the scripts made for the next script of the same scenario
+_SETTLE_KEEP = "(function () { return __qaflow_api.tick() ? '' : __qaflow_api.finish(true); })"
+_CLEAN = "(function () { return __qaflow_clean(); })"
+# pm.sendRequest: the requests a script queued (JSON, '' when none), and their answers handed back
+_OUTBOX = "(function () { return __qaflow_api.outbox(); })"
+_DELIVER = "(function (replies) { __qaflow_api.deliver(replies); })"
+Sender = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class SandboxError(RuntimeError):
@@ -157,7 +171,8 @@ class Sandbox:
 
     def __init__(self) -> None:
         self._ctx: Any = None
-        self._calls: tuple[Any, Any] = (None, None)
+        self._calls: tuple[Any, ...] = (None,) * 6
+        self._kept: object | None = None  # whose globals the context holds (run's keep_globals)
         self.contexts_made = 0
 
     def _context(self) -> Any:
@@ -169,9 +184,10 @@ class Sandbox:
             ctx.set_max_stack_size(512 * 1024)
             try:
                 for name, source in zip(JS_FILES, _sources(), strict=True):
-                    ctx.eval(source + f"\n//# sourceURL={name}")
+                    ctx.eval("\n" * LIB_LINE_OFFSET + source + f"\n//# sourceURL={name}")
                 ctx.eval(_HARDEN)
-                self._calls = (ctx.eval(_RUN), ctx.eval(_SETTLE))
+                self._calls = (ctx.eval(_RUN), ctx.eval(_SETTLE), ctx.eval(_OUTBOX), ctx.eval(_DELIVER),
+                               ctx.eval(_SETTLE_KEEP), ctx.eval(_CLEAN))
             except quickjs.JSException as exc:  # our own bundle failed to load: a bug, said plainly
                 raise SandboxError(f"the Postman sandbox did not load: {exc}") from exc
             self._ctx = ctx
@@ -181,7 +197,8 @@ class Sandbox:
     def discard(self) -> None:
         """Drop the context; the next script gets a fresh one."""
         self._ctx = None
-        self._calls = (None, None)
+        self._calls = (None,) * 6
+        self._kept = None
 
     def run(
         self,
@@ -190,6 +207,8 @@ class Sandbox:
         *,
         time_limit_s: float = DEFAULT_TIME_LIMIT_S,
         memory_limit_bytes: int | None = None,
+        send: Sender | None = None,
+        keep_globals: object | None = None,
     ) -> ScriptOutcome:
         """Run one script, or several in order (a request's collection, folder and request
         scripts: one call, each in its own scope), with `payload` (event, info, request,
@@ -198,6 +217,16 @@ class Sandbox:
         A script that runs past `time_limit_s` (its timers included) or past its memory
         limit stops with an error in the outcome; so does a script that throws. Its
         tests up to that point are kept where the engine could still report them.
+
+        `send` lets `pm.sendRequest` work: it gets each request the script queued
+        ({id, method, url, headers, body}) and returns {id, response} or {id, error};
+        without it, `pm.sendRequest` stops the script with an error saying so. The time
+        a request takes counts against `time_limit_s`.
+
+        `keep_globals` (a scenario's own token): the globals the scripts make by assignment
+        (`Utility = {...}` in a collection's pre-request script) stay for the next run with
+        the same token, as Postman keeps them for the run; a run with another token (or
+        none) starts from a clean global object.
         """
         started = time.perf_counter()
         deadline = time.monotonic() + time_limit_s
@@ -206,12 +235,23 @@ class Sandbox:
         codes = [code] if isinstance(code, str) else list(code)
         if "dynamic" not in payload:
             payload = {**payload, "dynamic": dynamic_pools("\n".join(codes), payload.get("locale"))}
+        if send is not None and not any("sendRequest" in c for c in codes):
+            send = None  # no outbox to look at: one call into QuickJS fewer per script
+        if send is not None:
+            payload = {**payload, "network": True}
         ctx = self._context()
+        if self._kept is not None and self._kept != keep_globals:
+            self._kept = None
+            if not self._calls[5]():  # another scenario's globals could not all be deleted
+                self.discard()
+                ctx = self._context()
         ctx.set_memory_limit(limit)
         quickjs = _quickjs()
         outcome: ScriptOutcome
         try:
-            run, settle = self._calls
+            run, settle, outbox, deliver, settle_keep, _ = self._calls
+            if keep_globals is not None:
+                settle = settle_keep
             ctx.set_time_limit(max(time_limit_s, 0.001))
             run(json.dumps(payload, default=str), json.dumps(codes))  # a value JSON cannot hold goes as text
             ticks = 0
@@ -220,6 +260,14 @@ class Sandbox:
                     ticks += 1
                     self._check(ticks, deadline, time_limit_s)
                 self._arm(ctx, deadline, time_limit_s)
+                queued = outbox() if send is not None else ""
+                if queued:
+                    replies = [_sent(send, request) for request in json.loads(queued)]
+                    self._arm(ctx, deadline, time_limit_s)
+                    deliver(json.dumps(replies, default=str))
+                    ticks += 1
+                    self._check(ticks, deadline, time_limit_s)
+                    continue
                 settled = settle()
                 if settled:
                     break
@@ -233,6 +281,8 @@ class Sandbox:
                 self.discard()
             elif data.get("clean") is not True:  # a global the script made could not be deleted
                 self.discard()
+            elif keep_globals is not None:
+                self._kept = keep_globals
         except _Overrun as exc:
             self.discard()
             outcome = ScriptOutcome(error=str(exc))
@@ -263,6 +313,16 @@ class Sandbox:
             raise _Overrun(f"the script scheduled more than {MAX_TICKS} timers and promise jobs and was stopped")
         if time.monotonic() > deadline:
             raise _Overrun(f"the script ran longer than its time limit of {time_limit_s:g} s and was stopped")
+
+
+def _sent(send: Sender, request: dict[str, Any]) -> dict[str, Any]:
+    """One `pm.sendRequest` through the host's sender: its answer, or its error as the
+    script's callback gets it (`err`), never an exception into the engine."""
+    try:
+        reply = send(request)
+    except Exception as exc:
+        return {"id": request.get("id"), "error": str(exc) or type(exc).__name__}
+    return {"id": request.get("id"), **reply}
 
 
 def _quickjs() -> Any:

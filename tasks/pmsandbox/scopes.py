@@ -18,10 +18,14 @@ scope. That is the one place qaflow is looser than Postman, which would answer
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.pmsandbox.engine import ScriptOutcome
+
+_SANDBOX_KEYS = itertools.count(1)
+BASE_URL_NAMES = ("baseUrl", "base_url", "baseURL", "url", "host")  # tasks/requirements/postman.py _base_var
 
 SCOPES = ("environment", "collection", "globals", "local")
 RUN_SCOPES = "__postman_scopes__"  # the run's globals/collection/environment (flows.bdd, see coord.md)
@@ -37,6 +41,8 @@ class PostmanScopes:
     globals: dict[str, Any] = field(default_factory=dict)
     local: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    # whose globals the thread's sandbox keeps between this scenario's scripts (Sandbox.run keep_globals)
+    sandbox_key: int = field(default_factory=lambda: next(_SANDBOX_KEYS), compare=False, repr=False)
 
     @classmethod
     def for_run(cls, variables: dict[str, Any]) -> PostmanScopes:
@@ -57,9 +63,18 @@ class PostmanScopes:
     def scoped(self, name: str) -> bool:
         return any(name in getattr(self, scope) for scope in RESOLUTION)
 
-    def fallback(self, variables: dict[str, Any]) -> dict[str, Any]:
-        """The scenario's variables that no script has put in a scope."""
-        return {k: v for k, v in variables.items() if k != RUN_SCOPES and not self.scoped(k)}
+    def fallback(self, variables: dict[str, Any], base_url: str = "") -> dict[str, Any]:
+        """The scenario's variables that no script has put in a scope; with `base_url`, the
+        names a collection keeps its base URL in (BASE_URL_NAMES: the importer takes them out
+        of the requests) read as the run's base URL where nothing else sets them, as
+        `newman run --env-var baseUrl=...` makes them (a login by `pm.sendRequest(
+        pm.environment.get('baseUrl') + '/auth', ...)`)."""
+        out = {k: v for k, v in variables.items() if k != RUN_SCOPES and not self.scoped(k)}
+        if base_url:
+            for name in BASE_URL_NAMES:
+                if name not in out and not self.scoped(name):
+                    out[name] = base_url.rstrip("/")
+        return out
 
     def resolve(self, name: str) -> tuple[bool, Any]:
         for scope in RESOLUTION:

@@ -263,15 +263,16 @@ _GET_CALL = re.compile(
     r"|postman\.get(?:Environment|Global)Variable)\(\s*['\"`]([^'\"`]+)['\"`]"
 )
 _TEMPLATE_VAR = re.compile(r"\{\{([^{}$][^{}]*)\}\}")
-_MODULES = {"lodash", "moment", "uuid", "crypto-js", "tv4", "chai", "atob", "btoa"}
+_MODULES = {"lodash", "moment", "uuid", "uuid/v4", "uuid/v1", "crypto-js", "tv4", "ajv", "chai", "atob", "btoa",
+            "buffer"}  # tasks/pmsandbox/js/pm.js MODULES; tests/pmsandbox/test_sweep_apis.py holds them equal
 _REQUIRE = re.compile(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)")
 UNSUPPORTED: dict[str, str] = {
-    r"pm\.sendRequest\s*\(": "pm.sendRequest: scripts have no network access in the sandbox (the script stops there)",
     r"(?:postman|pm\.execution|pm)\.setNextRequest\s*\(": "setNextRequest: every request runs as its own scenario "
                                                                 "(the call is ignored)",
     r"pm\.execution\.skipRequest\s*\(": "pm.execution.skipRequest: every request of a scenario is sent "
                                            "(the script stops there)",
-    r"\bxml2Json\s*\(": "xml2Json: XML parsing is not provided by the sandbox (the script stops there)",
+    r"pm\.request\.url\.(?:query\.(?:add|upsert|remove)|addQueryParams|removeQueryParams|update)\s*\(":
+        "pm.request.url changes: a script cannot change the URL of the request (the script stops there)",
     r"\bcheerio\b": "cheerio: HTML parsing is not provided by the sandbox (the script stops there)",
     r"\bpm\.vault\b": "pm.vault: vault secrets are not available (the script stops there)",
 }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tasks.pmsandbox.scopes import BASE_URL_NAMES
 from tasks.requirements import pmscript
 from tasks.requirements.cells import METHODS
 from tasks.requirements.ids import clean_id, find_id, stable_id
@@ -58,6 +59,9 @@ def load_collection(path: Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RequirementError(f"{path}: not a JSON file ({exc})") from None
     info = data.get("info") if isinstance(data, dict) else None
+    if isinstance(data, dict) and info is None and isinstance(data.get("item"), list) and "requests" not in data:
+        # v2 without its `info` block (hand-written collections; Newman runs them as v2.1)
+        data["info"] = info = {"name": path.stem, "schema": "https://schema.getpostman.com/json/collection/v2.1.0/"}
     if not isinstance(info, dict) or "item" not in data:
         raise RequirementError(f"{path}: not a Postman collection (no info/item)")
     schema = str(info.get("schema", ""))
@@ -82,7 +86,7 @@ def _auth_params(auth: dict) -> dict:
 
 def _base_var(data: dict) -> set[str]:
     """Collection variables that hold a URL: these stand for the target's base URL."""
-    names = {"baseUrl", "base_url", "baseURL", "url", "host"}
+    names = set(BASE_URL_NAMES)
     for var in data.get("variable", []) or []:
         if re.match(r"^https?://", str(var.get("value", ""))):
             names.add(str(var.get("key")))

@@ -267,6 +267,12 @@ var __qaflow_libs = (function () {
     toNumber: function (v) { return Number(v); }, toInteger: function (v) { return Math.trunc(Number(v)) || 0; },
     parseInt: function (s, radix) { return parseInt(s, radix || 10); },
     now: function () { return Date.now(); },
+    zipObject: function (ks, vs) { var out = {}; (ks || []).forEach(function (k, i) { out[k] = (vs || [])[i]; }); return out; },
+    invert: function (o) { var out = {}; Object.keys(o || {}).forEach(function (k) { out[o[k]] = k; }); return out; },
+    partition: function (c, f) { var fn = iteratee(f), yes = [], no = []; each(c, function (v, k, cc) { (fn(v, k, cc) ? yes : no).push(v); }); return [yes, no]; },
+    meanBy: function (a, f) { var fn = iteratee(f); return a && a.length ? a.reduce(function (s, v) { return s + fn(v); }, 0) / a.length : NaN; },
+    escape: function (s) { return String(s === undefined || s === null ? '' : s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); },
+    unescape: function (s) { return String(s === undefined || s === null ? '' : s).replace(/&(amp|lt|gt|quot|#39);/g, function (m, e) { return { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" }[e]; }); },
     uniqueId: (function () { var n = 0; return function (p) { n += 1; return (p || '') + n; }; })(),
   };
 
@@ -594,6 +600,8 @@ var __qaflow_libs = (function () {
     clone: function () { return new WordArray(this._bytes.slice()); },
   };
   function bytesOf(v) { return v instanceof WordArray ? v._bytes : B.utf8(v === undefined || v === null ? '' : String(v)); }
+  WordArray.random = function (n) { var b = []; for (var i = 0; i < n; i++) b.push(Math.floor(Math.random() * 256)); return new WordArray(b); };
+  WordArray.create = function (bytes) { return new WordArray(Array.isArray(bytes) ? bytes.slice() : []); };
   var CryptoJS = { enc: { Hex: Hex, Utf8: Utf8, Latin1: Latin1, Base64: Base64 }, lib: { WordArray: WordArray } };
   B.algorithms.forEach(function (alg) {
     CryptoJS[alg] = function (message) { return new WordArray(B.digest(alg, bytesOf(message))); };
@@ -714,5 +722,158 @@ var __qaflow_libs = (function () {
     },
   };
 
-  return { lodash: lodash, moment: moment, uuid: uuid, CryptoJS: CryptoJS, tv4: tv4, schemaErrors: schemaErrors };
+  // ---- ajv (the calls collections make, over the same JSON Schema checks as tv4) --------------
+  function Ajv() { if (!(this instanceof Ajv)) return new Ajv(); this.errors = null; }
+  Ajv.prototype = {
+    compile: function (schema) {
+      var validate = function (data) {
+        var errors = schemaErrors(data, schema);
+        validate.errors = errors.length ? errors.map(function (e) { return { message: e, instancePath: e.split(':')[0] }; }) : null;
+        return errors.length === 0;
+      };
+      validate.errors = null;
+      validate.schema = schema;
+      return validate;
+    },
+    validate: function (schema, data) {
+      var v = this.compile(schema), ok = v(data);
+      this.errors = v.errors;
+      return ok;
+    },
+    errorsText: function (errors) {
+      errors = errors === undefined ? this.errors : errors;
+      return errors && errors.length ? errors.map(function (e) { return e.message; }).join(', ') : 'No errors';
+    },
+    addSchema: function () { return this; },
+    addFormat: function () { return this; },
+    addKeyword: function (name) {
+      throw new Error("ajv.addKeyword('" + name + "') is not provided by the qaflow sandbox: custom keywords cannot be checked");
+    },
+  };
+  Ajv.default = Ajv;
+
+  // ---- Buffer (from/toString in utf8, base64, hex, latin1: what collections do with it) -------
+  function bytesFrom(value, encoding) {
+    if (value instanceof Buffer) return value._bytes.slice();
+    if (Array.isArray(value)) return value.map(function (b) { return b & 255; });
+    if (value instanceof ArrayBuffer) value = new Uint8Array(value);
+    if (ArrayBuffer.isView(value)) return Array.prototype.slice.call(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    var text = String(value === undefined || value === null ? '' : value);
+    switch (String(encoding || 'utf8').toLowerCase()) {
+      case 'utf8': case 'utf-8': return B.utf8(text);
+      case 'base64': case 'base64url': return B.fromBase64(text.replace(/-/g, '+').replace(/_/g, '/').replace(/[^A-Za-z0-9+/]/g, ''));
+      case 'hex': return B.fromHex(text.toLowerCase());
+      case 'latin1': case 'binary': case 'ascii': return B.fromLatin1(text);
+    }
+    throw new TypeError('Unknown encoding: ' + encoding);
+  }
+  function Buffer(value, encoding) {
+    // `new Buffer(x)` (deprecated in Node, still in collections) and `Buffer.from(x)` alike
+    if (!(this instanceof Buffer)) return new Buffer(value, encoding);
+    this._bytes = typeof value === 'number' ? new Array(value).fill(0) : bytesFrom(value, encoding);
+    this.length = this._bytes.length;
+  }
+  Buffer.from = function (value, encoding) { return new Buffer(value, encoding); };
+  Buffer.alloc = function (n, fill) { var b = new Buffer(n); if (fill !== undefined) b._bytes.fill(typeof fill === 'number' ? fill & 255 : String(fill).charCodeAt(0) & 255); return b; };
+  Buffer.isBuffer = function (v) { return v instanceof Buffer; };
+  Buffer.byteLength = function (value, encoding) { return bytesFrom(value, encoding).length; };
+  Buffer.concat = function (list) { return new Buffer([].concat.apply([], list.map(function (b) { return bytesFrom(b); }))); };
+  Buffer.prototype = {
+    constructor: Buffer,
+    toString: function (encoding) {
+      switch (String(encoding || 'utf8').toLowerCase()) {
+        case 'utf8': case 'utf-8': return B.fromUtf8(this._bytes);
+        case 'base64': return B.base64(this._bytes);
+        case 'base64url': return B.base64(this._bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+        case 'hex': return B.hex(this._bytes);
+        case 'latin1': case 'binary': case 'ascii': return B.latin1(this._bytes);
+      }
+      throw new TypeError('Unknown encoding: ' + encoding);
+    },
+    toJSON: function () { return { type: 'Buffer', data: this._bytes.slice() }; },
+    equals: function (other) { return this.toString('hex') === bytesFrom(other).map(function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join(''); },
+    slice: function (a, b) { return new Buffer(this._bytes.slice(a, b)); },
+    subarray: function (a, b) { return new Buffer(this._bytes.slice(a, b)); },
+  };
+
+  // ---- xml2Json: Postman's (xml2js with explicitArray: false, trim: true; attributes under `$`,
+  // text beside children or attributes under `_`); undefined for text that is not XML, as there
+  function xml2Json(input) {
+    var s = String(input), pos = 0;
+    var NAME = /[^\s/>=]+/y, ATTR = /\s*([^\s/>=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+    var ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+    function fail(message) { throw new SyntaxError(message); }
+    function decode(t) {
+      return t.replace(/&(?:#x([0-9a-fA-F]+)|#(\d+)|(lt|gt|amp|quot|apos));/g, function (m, hx, dec, name) {
+        return hx ? String.fromCodePoint(parseInt(hx, 16)) : dec ? String.fromCodePoint(parseInt(dec, 10)) : ENTITIES[name];
+      });
+    }
+    function past(marker, what) { var e = s.indexOf(marker, pos); if (e < 0) fail('unclosed ' + what); pos = e + marker.length; }
+    function misc() {
+      for (;;) {
+        while (pos < s.length && /\s/.test(s[pos])) pos++;
+        if (s.startsWith('<?', pos)) past('?>', 'processing instruction');
+        else if (s.startsWith('<!--', pos)) past('-->', 'comment');
+        else if (/^<!DOCTYPE/i.test(s.slice(pos, pos + 9))) past('>', 'DOCTYPE');
+        else return;
+      }
+    }
+    function add(node, key, value) {
+      if (!Object.prototype.hasOwnProperty.call(node, key)) node[key] = value;
+      else if (Array.isArray(node[key])) node[key].push(value);
+      else node[key] = [node[key], value];
+    }
+    function element() {
+      if (s[pos] !== '<') fail('expected a tag at ' + pos);
+      NAME.lastIndex = pos + 1;
+      var m = NAME.exec(s);
+      if (!m) fail('bad tag name at ' + pos);
+      var name = m[0], attrs = null, node = {}, text = '', children = false, a;
+      pos = NAME.lastIndex;
+      for (;;) {
+        ATTR.lastIndex = pos;
+        if (!(a = ATTR.exec(s))) break;
+        (attrs = attrs || {})[a[1]] = decode(a[2] !== undefined ? a[2] : a[3]);
+        pos = ATTR.lastIndex;
+      }
+      while (pos < s.length && /\s/.test(s[pos])) pos++;
+      if (attrs) node.$ = attrs;
+      if (s.startsWith('/>', pos)) { pos += 2; return [name, attrs ? node : '']; }
+      if (s[pos] !== '>') fail("malformed tag '" + name + "'");
+      pos += 1;
+      for (;;) {
+        if (pos >= s.length) fail("unclosed tag '" + name + "'");
+        if (s.startsWith('</', pos)) {
+          var end = s.indexOf('>', pos), closing = s.slice(pos + 2, end < 0 ? s.length : end).trim();
+          if (end < 0 || closing !== name) fail("unexpected closing tag '" + closing + "' in '" + name + "'");
+          pos = end + 1;
+          break;
+        }
+        if (s.startsWith('<!--', pos)) past('-->', 'comment');
+        else if (s.startsWith('<![CDATA[', pos)) { var c = s.indexOf(']]>', pos); if (c < 0) fail('unclosed CDATA'); text += s.slice(pos + 9, c); pos = c + 3; }
+        else if (s.startsWith('<?', pos)) past('?>', 'processing instruction');
+        else if (s[pos] === '<') { var child = element(); children = true; add(node, child[0], child[1]); }
+        else { var lt = s.indexOf('<', pos); if (lt < 0) lt = s.length; text += decode(s.slice(pos, lt)); pos = lt; }
+      }
+      text = text.trim();
+      if (!children && !attrs) return [name, text];
+      if (text) node._ = text;
+      return [name, node];
+    }
+    try {
+      misc();
+      var root = element();
+      misc();
+      if (pos < s.length) fail('text after the root element');
+      var out = {};
+      out[root[0]] = root[1];
+      return out;
+    } catch (e) {
+      if (e instanceof SyntaxError) return undefined;
+      throw e;
+    }
+  }
+
+  return { lodash: lodash, moment: moment, uuid: uuid, CryptoJS: CryptoJS, tv4: tv4, schemaErrors: schemaErrors,
+    Ajv: Ajv, Buffer: Buffer, xml2Json: xml2Json };
 })();

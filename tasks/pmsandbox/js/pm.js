@@ -6,16 +6,25 @@
 'use strict';
 
 var __qaflow_api = (function () {
+  // Postman's sandbox bundles Sugar.js; of its prototype methods, old collections (and Postman's own
+  // legacy snippets: `tests["Body matches string"] = responseBody.has("...")`) use String#has
+  Object.defineProperty(String.prototype, 'has', {
+    value: function has(find) {
+      return find instanceof RegExp ? new RegExp(find.source, find.flags.replace('g', '')).test(this) : this.indexOf(String(find)) !== -1;
+    },
+    writable: false, configurable: false, enumerable: false,
+  });
   var chai = __qaflow_chai, libs = __qaflow_libs;
-  var MAX_LOGS = 200, MAX_LOG_TEXT = 2000, MAX_TIMERS = 1000;
+  var MAX_LOGS = 200, MAX_LOG_TEXT = 2000, MAX_TIMERS = 1000, MAX_SENDS = 50;
   var LEGACY = ['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime',
     'responseCookies', 'request', 'environment', 'globals', 'data', 'iteration', 'require', 'console',
     'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', '_', 'CryptoJS', 'tv4',
-    'xml2Json', 'cheerio'];
+    'xml2Json', 'cheerio', 'Buffer'];
   var MODULES = {
     lodash: libs.lodash, moment: libs.moment, uuid: libs.uuid, 'crypto-js': libs.CryptoJS, tv4: libs.tv4,
     chai: { expect: chai.expect, AssertionError: chai.AssertionError },
     atob: function (s) { return atob(s); }, btoa: function (s) { return btoa(s); },
+    ajv: libs.Ajv, buffer: { Buffer: libs.Buffer }, 'uuid/v4': libs.uuid.v4, 'uuid/v1': libs.uuid.v1,
   };
   var current = null; // the script running now; everything it may change lives here
 
@@ -25,8 +34,24 @@ var __qaflow_api = (function () {
     if (v instanceof Error) return v.name + ': ' + v.message;
     try { return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v); } catch (e) { return String(v); }
   }
+  var LIB_LINES = 10000; // engine.py LIB_LINE_OFFSET: frames above it are the sandbox's own
+  var WHERE = /\(<input>:(\d+):\d+\)/g, LINE_KINDS = { TypeError: true, ReferenceError: true, RangeError: true };
+  function scriptLine(e) {
+    // the line of the script an engine error came from (the first frame of the script's code:
+    // its own function body starts 2 lines into the source Function() makes)
+    var stack = typeof e.stack === 'string' ? e.stack : '', m;
+    WHERE.lastIndex = 0;
+    while ((m = WHERE.exec(stack)) !== null) {
+      var line = Number(m[1]);
+      if (line < LIB_LINES) return line > 2 ? line - 2 : null;
+    }
+    return null;
+  }
   function errorText(e) {
-    if (e instanceof Error) return (e.name || 'Error') + ': ' + e.message;
+    if (e instanceof Error) {
+      var out = (e.name || 'Error') + ': ' + e.message, line = LINE_KINDS[e.name] ? scriptLine(e) : null;
+      return line === null ? out : out + ' (line ' + line + ' of the script)';
+    }
     return 'Error: ' + text(e);
   }
 
@@ -160,6 +185,15 @@ var __qaflow_api = (function () {
       each: function (fn) { list.forEach(function (h) { fn({ key: h.key, value: h.value }); }); },
       map: function (fn) { return list.map(function (h) { return fn({ key: h.key, value: h.value }); }); },
       filter: function (fn) { return list.filter(function (h) { return fn({ key: h.key, value: h.value }); }); },
+      find: function (fn) {
+        for (var i = 0; i < list.length; i++) {
+          var h = { key: list[i].key, value: list[i].value };
+          if (typeof fn === 'function' ? fn(h) : String(fn).toLowerCase() === h.key.toLowerCase()) return h;
+        }
+        return undefined;
+      },
+      idx: function (i) { var h = list[i]; return h ? { key: h.key, value: h.value } : undefined; },
+      reduce: function (fn, acc) { return list.map(function (h) { return { key: h.key, value: h.value }; }).reduce(fn, acc); },
       add: function (h) { list.push({ key: String(h.key), value: String(h.value) }); change('add', String(h.key), String(h.value)); },
       upsert: function (h) {
         var found = find(h.key);
@@ -173,6 +207,10 @@ var __qaflow_api = (function () {
         change('remove', String(key));
       },
     };
+  }
+  function urlChange(what) {
+    // a script that changes the URL it is about to send: said plainly, never dropped without a word
+    return unsupported(what, 'a script cannot change the URL of the request; set a variable and use {{it}} in the URL');
   }
   function Url(raw) {
     var m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#:]*)(?::(\d+))?([^?#]*)(?:\?([^#]*))?/i.exec(raw) || [];
@@ -189,7 +227,11 @@ var __qaflow_api = (function () {
         all: function () { return query.slice(); },
         toObject: function () { var o = {}; query.forEach(function (x) { o[x.key] = x.value; }); return o; },
         count: function () { return query.length; },
+        add: urlChange('pm.request.url.query.add'), upsert: urlChange('pm.request.url.query.upsert'),
+        remove: urlChange('pm.request.url.query.remove'),
       },
+      addQueryParams: urlChange('pm.request.url.addQueryParams'), removeQueryParams: urlChange('pm.request.url.removeQueryParams'),
+      update: urlChange('pm.request.url.update'),
       toString: function () { return raw; },
       getHost: function () { return m[2] || ''; },
       getPath: function () { return m[4] || '/'; },
@@ -205,13 +247,16 @@ var __qaflow_api = (function () {
     var body = req.body === undefined || req.body === null ? undefined : {
       mode: 'raw', raw: req.body, toString: function () { return req.body; }, isEmpty: function () { return !req.body; },
     };
-    return {
+    var request = {
       id: current.info.requestId, name: current.info.requestName, method: req.method || '',
       url: Url(req.url || ''), headers: headers, body: body,
       addHeader: function (h) { headers.add(h); }, removeHeader: function (n) { headers.remove(n); },
       upsertHeader: function (h) { headers.upsert(h); },
       toJSON: function () { return { method: req.method, url: req.url, header: headers.toJSON(), body: body && { mode: 'raw', raw: req.body } }; },
     };
+    Object.defineProperty(request, '__qaflowRequest', { value: true });
+    Object.defineProperty(request, 'to', { get: function () { return new chai.Assertion(request).to; } });
+    return request;
   }
   function parseJSON(body) {
     try { return JSON.parse(body); } catch (e) {
@@ -267,6 +312,29 @@ var __qaflow_api = (function () {
     chai.assert(this, r.code === expected, 'expected response to have status code #{exp} but got #{act}',
       'expected response to not have status code #{exp}', expected, r.code);
   });
+  chai.method('statusCode', function (expected) {
+    var r = responseOf(this);
+    chai.assert(this, r.code === expected, 'expected response to have status code #{exp} but got #{act}',
+      'expected response to not have status code #{exp}', expected, r.code);
+  });
+  chai.method('statusReason', function (expected) {
+    var r = responseOf(this);
+    chai.assert(this, r.status === expected, 'expected response to have status reason #{exp} but got #{act}',
+      'expected response to not have status reason #{exp}', expected, r.status);
+  });
+  chai.method('statusCodeClass', function (expected) {
+    var r = responseOf(this), actual = Math.floor(r.code / 100);
+    chai.assert(this, actual === expected, 'expected response to have status code class #{exp} but got #{act}',
+      'expected response to not have status code class #{exp}', expected, actual);
+  });
+  [['postmanResponse', function (o) { return !!(o && o.__qaflowResponse); }, 'a postman response'],
+    ['postmanRequest', function (o) { return !!(o && o.__qaflowRequest); }, 'a postman request'],
+    ['postmanRequestOrResponse', function (o) { return !!(o && (o.__qaflowRequest || o.__qaflowResponse)); }, 'a postman request or response'],
+  ].forEach(function (spec) {
+    chai.property(spec[0], function () {
+      chai.assert(this, spec[1](chai.flag(this, 'object')), 'expected #{this} to be ' + spec[2], 'expected #{this} to not be ' + spec[2]);
+    });
+  });
   [['success', 2, '2XX'], ['info', 1, '1XX'], ['redirection', 3, '3XX'], ['clientError', 4, '4XX'],
     ['serverError', 5, '5XX']].forEach(function (spec) {
     chai.property(spec[0], function () {
@@ -300,16 +368,17 @@ var __qaflow_api = (function () {
       'expected response body not to be a valid json');
   });
   chai.method('header', function (name, value) {
-    var r = responseOf(this);
+    var o = chai.flag(this, 'object');
+    var r = o && o.__qaflowRequest ? o : responseOf(this), what = o && o.__qaflowRequest ? 'request' : 'response';
     var has = r.headers.has(name);
     if (arguments.length < 2) {
-      chai.assert(this, has, "expected response to have header with key '" + name + "'",
-        "expected response to not have header with key '" + name + "'");
+      chai.assert(this, has, 'expected ' + what + " to have header with key '" + name + "'",
+        'expected ' + what + " to not have header with key '" + name + "'");
       return;
     }
     var actual = r.headers.get(name);
-    chai.assert(this, has && actual === value, "expected '" + name + "' response header to be #{exp} but got #{act}",
-      "expected '" + name + "' response header to not be #{exp}", value, actual);
+    chai.assert(this, has && actual === value, "expected '" + name + "' " + what + ' header to be #{exp} but got #{act}',
+      "expected '" + name + "' " + what + ' header to not be #{exp}', value, actual);
   });
   chai.method('body', function (expected) {
     var r = responseOf(this), body = r.text();
@@ -351,8 +420,14 @@ var __qaflow_api = (function () {
     }
   });
   chai.method('jsonSchema', function (schema) {
-    var r = responseOf(this), parsed;
-    try { parsed = JSON.parse(r.text()); } catch (e) { parsed = undefined; }
+    // on a response: its body as JSON; on anything else (pm.expect(data).to.have.jsonSchema(s),
+    // as chai-postman allows): the value itself
+    var r = chai.flag(this, 'object'), parsed;
+    if (r && r.__qaflowResponse) {
+      try { parsed = JSON.parse(r.text()); } catch (e) { parsed = undefined; }
+    } else {
+      parsed = r;
+    }
     var errors = libs.schemaErrors(parsed === undefined ? null : parsed, schema);
     chai.assert(this, errors.length === 0, 'expected data to satisfy schema but found following errors: \n' + errors.join(', '),
       'expected data to not satisfy schema');
@@ -360,29 +435,48 @@ var __qaflow_api = (function () {
   chai.method('responseTime', function () { return this; });
 
   // ---- tests ----------------------------------------------------------------------------------
+  // tests are reported in the order they ended, as Newman reports them: an asynchronous one
+  // when it calls done(), a script's legacy tests[...] when that script's synchronous part ends
   function record(name, passed, error, skipped) {
-    current.tests.push({ name: String(name), passed: passed, error: error || null, skipped: !!skipped });
+    current.seq += 1;
+    current.tests.push({ name: String(name), passed: passed, error: error || null, skipped: !!skipped, seq: current.seq });
+  }
+  function ended(entry) { current.seq += 1; entry.seq = current.seq; }
+  function legacyEntry(name, value) {
+    var ok = !!value;
+    return { name: name, passed: ok, error: ok ? null : 'AssertionError: expected ' + text(value) + ' to be truthy', skipped: false };
+  }
+  function flushLegacy() {
+    var own = current.legacyTests;
+    Object.keys(own).forEach(function (name) {
+      var entry = legacyEntry(name, own[name]);
+      current.seq += 1;
+      entry.seq = current.seq;
+      current.tests.push(entry);
+    });
+    current.legacyFlushed.push([own, Object.keys(own)]);
   }
   function test(name, fn) {
     if (typeof fn !== 'function') { record(name, true, null, true); return pm; }
     if (fn.length > 0) { // an asynchronous test: it ends when done() is called
-      var entry = { name: String(name), passed: true, error: null, skipped: false, waiting: true };
+      var entry = { name: String(name), passed: true, error: null, skipped: false, waiting: true, seq: current.seq };
       current.tests.push(entry);
       var done = function (err) {
         if (!entry.waiting) return;
         entry.waiting = false;
+        ended(entry);
         if (err) { entry.passed = false; entry.error = errorText(err); }
       };
-      try { fn(done); } catch (e) { entry.waiting = false; entry.passed = false; entry.error = errorText(e); }
+      try { fn(done); } catch (e) { entry.waiting = false; entry.passed = false; entry.error = errorText(e); ended(entry); }
       return pm;
     }
     try {
       var result = fn();
       if (result && typeof result.then === 'function') {
-        var pending = { name: String(name), passed: true, error: null, skipped: false, waiting: true };
+        var pending = { name: String(name), passed: true, error: null, skipped: false, waiting: true, seq: current.seq };
         current.tests.push(pending);
-        result.then(function () { pending.waiting = false; }, function (e) {
-          pending.waiting = false; pending.passed = false; pending.error = errorText(e);
+        result.then(function () { pending.waiting = false; ended(pending); }, function (e) {
+          pending.waiting = false; pending.passed = false; pending.error = errorText(e); ended(pending);
         });
         return pm;
       }
@@ -413,6 +507,85 @@ var __qaflow_api = (function () {
       enumerable: true,
     });
   }
+  // ---- pm.sendRequest: the request waits in the outbox; the host (engine.py) sends it through
+  // the run's HTTP session (the target's allowed origins, its deadline) and hands the answer back
+  function sendHeaders(header) {
+    if (!header) return [];
+    if (Array.isArray(header)) {
+      return header.filter(function (h) { return h && !h.disabled; }).map(function (h) { return [String(h.key), String(h.value)]; });
+    }
+    if (typeof header === 'string') {
+      return header.split(/\r?\n/).filter(Boolean).map(function (line) { var i = line.indexOf(':'); return [line.slice(0, i).trim(), line.slice(i + 1).trim()]; });
+    }
+    return Object.keys(header).map(function (k) { return [k, String(header[k])]; });
+  }
+  function sendBody(body, headers) {
+    if (body === undefined || body === null) return null;
+    if (typeof body === 'string') return body;
+    var setType = function (type) {
+      if (!headers.some(function (h) { return h[0].toLowerCase() === 'content-type'; })) headers.push(['Content-Type', type]);
+    };
+    // as postman-collection's RequestBody: no mode, no body; a mode it does not know is raw
+    var mode = body.mode ? String(body.mode).toLowerCase() : '';
+    if (['raw', 'urlencoded', 'formdata', 'file', 'graphql', ''].indexOf(mode) === -1) mode = 'raw';
+    switch (mode) {
+      case '': return null;
+      case 'raw': return body.raw === undefined || body.raw === null ? '' : (typeof body.raw === 'string' ? body.raw : JSON.stringify(body.raw));
+      case 'urlencoded':
+        setType('application/x-www-form-urlencoded');
+        return (body.urlencoded || []).filter(function (f) { return f && !f.disabled; }).map(function (f) {
+          return encodeURIComponent(String(f.key)) + '=' + encodeURIComponent(f.value === undefined || f.value === null ? '' : String(f.value));
+        }).join('&');
+      case 'graphql':
+        setType('application/json');
+        var g = body.graphql || {}, vars = g.variables;
+        if (typeof vars === 'string') { try { vars = vars.trim() ? JSON.parse(vars) : undefined; } catch (e) { throw new Error('pm.sendRequest: the GraphQL variables are not JSON'); } }
+        return JSON.stringify(vars === undefined ? { query: g.query } : { query: g.query, variables: vars });
+    }
+    throw new Error("pm.sendRequest with a '" + mode + "' body is not supported by the qaflow sandbox (raw, urlencoded and graphql are)");
+  }
+  function sendRequest(req, callback) {
+    if (!current.network) return unsupported('pm.sendRequest', 'scripts have no network access here')();
+    if (current.sendCount >= MAX_SENDS) throw new Error('too many pm.sendRequest calls (more than ' + MAX_SENDS + ')');
+    var spec = typeof req === 'string' ? { url: req } : (req || {});
+    var url = spec.url;
+    if (url && typeof url === 'object') url = url.raw !== undefined ? url.raw : String(url);
+    var headers = sendHeaders(spec.header || spec.headers).map(function (h) { return [h[0], variables.replaceIn(h[1])]; });
+    var body = sendBody(spec.body, headers);
+    current.sendCount += 1;
+    var id = current.sendCount, settle = null, promise = null;
+    if (typeof callback !== 'function') {
+      promise = new Promise(function (resolve, reject) { settle = function (err, res) { if (err) reject(err); else resolve(res); }; });
+    }
+    var queued = {
+      id: id, method: String(spec.method || 'GET').toUpperCase(), url: variables.replaceIn(String(url === undefined ? '' : url)),
+      headers: headers, body: body === null ? null : variables.replaceIn(body),
+    };
+    current.outbox.push(queued);
+    current.sends[id] = [typeof callback === 'function' ? callback : settle, queued.method + ' ' + queued.url];
+    return promise === null ? undefined : promise;
+  }
+  function outbox() {
+    // the requests waiting to be sent, as JSON ('' when none)
+    if (current === null || current.outbox.length === 0) return '';
+    var out = JSON.stringify(current.outbox);
+    current.outbox = [];
+    return out;
+  }
+  function deliver(repliesJson) {
+    // the host's answers: each callback runs as Postman runs it, (err, response)
+    JSON.parse(repliesJson).forEach(function (reply) {
+      var sent = current.sends[reply.id];
+      delete current.sends[reply.id];
+      if (!sent || current.error !== null) return;
+      var err = reply.error ? new Error(reply.error) : null;
+      if (err) { // said in the run log, and with the error of a script that then stops
+        warn('pm.sendRequest ' + sent[1] + ' failed: ' + reply.error);
+        current.sendFailures.push(sent[1] + ': ' + reply.error);
+      }
+      try { sent[0](err, err ? undefined : makeResponse(reply.response)); } catch (e) { current.error = errorText(e); }
+    });
+  }
   function setNextRequest(name) { warn('setNextRequest(' + text(name) + ') ignored: qaflow runs each request as its own scenario'); }
   pmValue('test', test);
   pmValue('expect', chai.expect);
@@ -421,7 +594,7 @@ var __qaflow_api = (function () {
   pmValue('globals', scopes.globals);
   pmValue('variables', variables);
   pmValue('iterationData', iterationData);
-  pmValue('sendRequest', unsupported('pm.sendRequest', 'scripts have no network access'));
+  pmValue('sendRequest', sendRequest);
   pmValue('setNextRequest', setNextRequest);
   pmValue('visualizer', { set: function () {}, clear: function () {} });
   pmValue('require', requireModule);
@@ -519,22 +692,32 @@ var __qaflow_api = (function () {
       case '_': return libs.lodash;
       case 'CryptoJS': return libs.CryptoJS;
       case 'tv4': return libs.tv4;
-      case 'xml2Json': return unsupported('xml2Json', 'XML parsing is not provided');
+      case 'xml2Json': return libs.xml2Json;
+      case 'Buffer': return libs.Buffer;
       case 'cheerio': return unsupported('cheerio', 'HTML parsing is not provided');
     }
     return undefined;
   }
 
   var compiled = new Map(); // script text -> [frozen function, the legacy names it uses]
-  // every legacy name the script spells as a name of its own (not `x.tests`): one pass
-  var LEGACY_USE = new RegExp('(^|[^\\w$.])(' + LEGACY.map(function (n) { return n.replace('$', '\\$'); }).join('|') + ')(?![\\w$])', 'g');
+  // the legacy names a script spells as names of their own (not `x.tests`): one scan of its
+  // identifiers (twice as fast as one regex of the 25 names, fourteen times 25 regexes)
+  var LEGACY_NAMES = new Set(LEGACY);
+  var IDENTIFIER = /[A-Za-z_$][\w$]*/g;
+  function legacyUsed(code) {
+    var named = {}, m, before;
+    IDENTIFIER.lastIndex = 0;
+    while ((m = IDENTIFIER.exec(code)) !== null) {
+      if (!LEGACY_NAMES.has(m[0])) continue;
+      before = m.index ? code.charCodeAt(m.index - 1) : 0;
+      if (before !== 46 && !(before >= 48 && before <= 57)) named[m[0]] = true; // not after '.' or a digit
+    }
+    return LEGACY.filter(function (name) { return named[name] === true; });
+  }
   function compile(code) {
     var hit = compiled.get(code);
     if (hit) return hit;
-    var named = {}, m;
-    LEGACY_USE.lastIndex = 0;
-    while ((m = LEGACY_USE.exec(code)) !== null) named[m[2]] = true;
-    var used = LEGACY.filter(function (name) { return named[name] === true; });
+    var used = legacyUsed(code);
     if (used.indexOf('pm') === -1) used.push('pm');
     var fn = Function.apply(null, used.concat([code]));
     Object.freeze(fn);
@@ -553,8 +736,9 @@ var __qaflow_api = (function () {
       event: input.event, info: input.info, request: input.request, response: input.response,
       scopes: input.scopes, fallback: input.fallback || {}, dynamic: input.dynamic || {}, dynamicUsed: {},
       hidden: { environment: {}, collection: {}, globals: {}, local: {} },
-      touched: {}, tests: [], legacyTests: {}, logs: [], logsDropped: 0, headerOps: [],
+      touched: {}, tests: [], legacyTests: {}, legacyFlushed: [], seq: 0, logs: [], logsDropped: 0, headerOps: [],
       timers: [], timerCount: 0, clock: 0, error: null, errorAt: null, made: {},
+      network: input.network === true, outbox: [], sends: {}, sendCount: 0, sendFailures: [],
     };
     ['environment', 'collection', 'globals', 'local', 'data'].forEach(function (k) { current.scopes[k] = current.scopes[k] || {}; });
     current.info.eventName = input.event;
@@ -562,6 +746,7 @@ var __qaflow_api = (function () {
     current.info.iterationCount = 1;
     for (var i = 0; i < codes.length && current.error === null; i++) {
       current.made = {};
+      current.legacyTests = {}; // each script has its own tests object, as each is its own execution in Postman
       var pmObject = buildPm();
       pm = pmObject;
       var entry;
@@ -578,6 +763,7 @@ var __qaflow_api = (function () {
         current.error = errorText(e);
         current.errorAt = i;
       }
+      flushLegacy();
     }
   }
   function tick() {
@@ -594,14 +780,16 @@ var __qaflow_api = (function () {
     var c = current;
     current = null;
     pm = null;
-    var tests = c.tests.map(function (t) {
-      if (t.waiting) return { name: t.name, passed: false, error: 'Error: the asynchronous test never called done()', skipped: false };
-      return { name: t.name, passed: t.passed, error: t.error, skipped: t.skipped };
+    var tests = c.tests.map(function (t, i) { return [t.seq, i, t]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (pair) {
+        var t = pair[2];
+        if (t.waiting) return { name: t.name, passed: false, error: 'Error: the asynchronous test never called done()', skipped: false };
+        return { name: t.name, passed: t.passed, error: t.error, skipped: t.skipped };
+      });
+    c.legacyFlushed.forEach(function (flushed) { // tests[...] set later, by a timer or callback: kept, not dropped
+      Object.keys(flushed[0]).forEach(function (name) { if (flushed[1].indexOf(name) === -1) tests.push(legacyEntry(name, flushed[0][name])); });
     });
-    Object.keys(c.legacyTests).forEach(function (name) {
-      var ok = !!c.legacyTests[name];
-      tests.push({ name: name, passed: ok, error: ok ? null : 'AssertionError: expected ' + text(c.legacyTests[name]) + ' to be truthy', skipped: false });
-    });
+    if (c.error !== null && c.sendFailures.length) c.error += ' (after pm.sendRequest ' + c.sendFailures.join('; ') + ')';
     var unset = {};
     Object.keys(c.hidden).forEach(function (k) { unset[k] = Object.keys(c.hidden[k]); });
     var out;
@@ -617,5 +805,5 @@ var __qaflow_api = (function () {
     }
     return out;
   }
-  return { run: run, tick: tick, finish: finish };
+  return { run: run, tick: tick, finish: finish, outbox: outbox, deliver: deliver };
 })();
