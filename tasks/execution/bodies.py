@@ -2,7 +2,8 @@
 
 JSON media types are JSON (with `${...}` values typed); form-urlencoded and
 multipart/form-data are written from a JSON object of fields (a list repeats the
-field, an object or list inside is sent as JSON text); any other media type (XML,
+field, an object or list inside is sent as JSON text; a multipart field `@file:PATH` or
+`@blob:NAME` is a file part); any other media type (XML,
 text, application/octet-stream) is the doc string's text, `${...}` filled in,
 sent as UTF-8.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,24 +58,34 @@ def _quoted(text: str) -> str:
 
 
 FILE_FIELD = "@file:"  # a multipart field whose value is a file's content (a Postman formdata file field)
+# A multipart field sent as a small file part named NAME (its media type guessed from the name),
+# the content `example`: what an OpenAPI `format: binary` property gets when no file is given.
+# Servers read a part as an upload only when it has a filename.
+BLOB_FIELD = "@blob:"
+BLOB_CONTENT = b"example"
 
 
 def _multipart(ctx: ScenarioContext, fields: list[tuple[str, str]], boundary: str) -> bytes:
     """multipart/form-data: text fields as they are; a value `@file:<path>` (relative to the
-    feature file) is that file's bytes, with its name and guessed media type."""
+    feature file) is that file's bytes, with its name and guessed media type; `@blob:<name>`
+    is a small file part of that name (BLOB_CONTENT)."""
     import mimetypes
 
     out = bytearray()
     for name, value in fields:
         head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"'
-        if value.startswith(FILE_FIELD):
-            path = ctx.path(value.removeprefix(FILE_FIELD))
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise StepError(f"cannot read the file of multipart field {name!r} ({path}): {exc.strerror}") from None
-            media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            out += f'{head}; filename="{_quoted(path.name)}"\r\nContent-Type: {media}\r\n\r\n'.encode()
+        if value.startswith((FILE_FIELD, BLOB_FIELD)):
+            if value.startswith(BLOB_FIELD):
+                filename, data = Path(ctx.text(value.removeprefix(BLOB_FIELD)) or "example.bin").name, BLOB_CONTENT
+            else:
+                path = ctx.path(value.removeprefix(FILE_FIELD))
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise StepError(f"cannot read the file of multipart field {name!r} ({path}): {exc.strerror}") from None
+                filename = path.name
+            media = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            out += f'{head}; filename="{_quoted(filename)}"\r\nContent-Type: {media}\r\n\r\n'.encode()
             out += data + b"\r\n"
         else:
             out += f"{head}\r\n\r\n{value}\r\n".encode()

@@ -11,6 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from tasks.execution.http import Response, StepError
+from tasks.execution.openapi_swagger2 import is_swagger2, to_openapi3
 from tasks.execution.redaction import clip
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -21,7 +22,12 @@ def _escape(token: str) -> str:
 
 
 def find_operation(document: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]]:
-    """(path, method, operation) of `operation_id`, or StepError naming the ids there are."""
+    """(path, method, operation) of `operation_id` (or of "METHOD /path", for an operation that
+    has no operationId, as many real documents' do not), or StepError naming the ids there are."""
+    method, _, path = operation_id.partition(" ")
+    item = (document.get("paths") or {}).get(path) if path.startswith("/") else None
+    if isinstance(item, dict) and method.lower() in _METHODS and isinstance(item.get(method.lower()), dict):
+        return path, method.lower(), item[method.lower()]
     known: list[str] = []
     for path, item in (document.get("paths") or {}).items():
         for method in _METHODS:
@@ -75,8 +81,25 @@ def _as_json_schema(node: Any) -> Any:
 _cache: dict[tuple[int, str], tuple[dict[str, Any], Draft202012Validator]] = {}
 
 
+# id(Swagger 2.0 document) -> (document, its OpenAPI 3.0 conversion), held as _cache holds its own
+_converted: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
+def as_openapi3(document: dict[str, Any]) -> dict[str, Any]:
+    """The document itself, or (Swagger 2.0, as `--openapi` may name one) its 3.0 conversion, made once."""
+    if not is_swagger2(document):
+        return document
+    entry = _converted.get(id(document))
+    if entry is None:
+        if len(_converted) > 16:
+            _converted.clear()
+        entry = _converted[id(document)] = (document, to_openapi3(document))
+    return entry[1]
+
+
 def conformance_problems(document: dict[str, Any], operation_id: str, response: Response) -> list[str]:
     """Why `response` does not conform to `operation_id`; empty when it does."""
+    document = as_openapi3(document)
     path, method, operation = find_operation(document, operation_id)
     responses = operation.get("responses") or {}
     status = str(response.status)
@@ -84,7 +107,8 @@ def conformance_problems(document: dict[str, Any], operation_id: str, response: 
         (k for k in (status, f"{status[0]}XX", f"{status[0]}xx", "default") if k in responses),
         None,
     )
-    where = f"{method.upper()} {path} ({operation_id})"
+    where = f"{method.upper()} {path}"
+    where += f" ({operation_id})" if operation_id != where else ""
     if key is None:
         documented = ", ".join(sorted(responses)) or "none"
         return [f"status {response.status} is not documented for {where}; documented: {documented}"]

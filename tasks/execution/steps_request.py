@@ -61,17 +61,19 @@ def authenticated(ctx: ScenarioContext, profile: str) -> None:
     'I am authenticated for the security scheme "{scheme}"',
     kind="request",
     doc="Authenticate later requests as an OpenAPI security scheme asks: with the auth profile of the same name, "
-        "else the target's 'default' profile (API key in header/query/cookie, basic, bearer, OAuth2 token).",
+        "else the target's 'default' profile (API key in header/query/cookie, basic, bearer, OAuth2 token). "
+        "Alternatives the operation accepts are joined by ' or ': the first with a profile is used.",
     example='Given I am authenticated for the security scheme "api_key"',
 )
 def authenticated_for_scheme(ctx: ScenarioContext, scheme: str) -> None:
-    name = ctx.text(scheme)
+    names = [n.strip() for n in ctx.text(scheme).split(" or ") if n.strip()]
     profiles = ctx.shared.target.auth_profiles
+    name = next((n for n in names if n in profiles), names[0] if names else "")
     chosen = name if name in profiles else "default" if "default" in profiles else None
     if chosen is None:
         known = ", ".join(sorted(profiles)) or "none"
-        raise StepError(f"no auth profile {name!r} (nor 'default') for the OpenAPI security scheme {name!r}: "
-                        f"define one, e.g. --auth {name}=ENV_VAR (profiles: {known})")
+        raise StepError(f"no auth profile {' or '.join(map(repr, names))} (nor 'default') for the OpenAPI security "
+                        f"scheme {name!r}: define one, e.g. --auth {name}=ENV_VAR (profiles: {known})")
     apply_profile(ctx, chosen, profiles[chosen], scheme=name)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from tasks.execution.bodies import field_text
+from tasks.execution.bodies import BLOB_FIELD, field_text
 from tasks.requirements.openapi_examples import example_for, own_example, resolve, to_xml
 
 # Request body media types, most wanted first: (test on the lower-cased media type, kind)
@@ -117,7 +117,17 @@ def _parameter_value(document: dict, param: dict) -> tuple[bool, Any]:
         found, value = own_example(document, resolve(document, resolved.get("items") or {}))
         if found:
             return True, [value]
+    if isinstance(resolved, dict) and _documents_a_property(document, resolved):
+        # an object parameter (e.g. filters exploded into the query) whose properties carry the
+        # document's examples: the document shows a value, so it is sent like any other
+        return True, example_for(document, schema)
     return False, example_for(document, schema)
+
+
+def _documents_a_property(document: dict, schema: dict) -> bool:
+    """Does an object schema give a value (example or default) for one of its properties?"""
+    props = schema.get("properties")
+    return isinstance(props, dict) and any(own_example(document, resolve(document, p))[0] for p in props.values())
 
 
 def _flat(value: Any, explode: bool) -> list[str]:
@@ -192,13 +202,62 @@ def request_body(document: dict, operation: dict) -> tuple[str | None, Any]:
     if not found:
         value = example_for(document, schema)
     kind = body_kind(media)
+    if kind == "json" and isinstance(value, str):
+        value = _json_text_example(document, schema, value)
     if kind == "xml" and not isinstance(value, str):
         value = to_xml(document, schema, value)
     elif kind in ("text", "raw") and not isinstance(value, str):
         value = "example" if value is None else field_text(value)
     elif kind in ("form", "multipart") and not isinstance(value, dict):
         value = {}
+    if kind == "multipart":
+        value = _file_parts(document, schema, spec.get("encoding") if isinstance(spec, dict) else None, value)
     return media, value
+
+
+def _json_text_example(document: dict, schema: Any, value: str) -> Any:
+    """A JSON body's string example: the JSON it spells where the schema is not a string (documents
+    often write an object's example as JSON text), else the string itself."""
+    resolved = resolve(document, schema)
+    kind = resolved.get("type") if isinstance(resolved, dict) else None
+    if kind == "string" or (isinstance(kind, list) and "string" in kind):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _binary(document: dict, schema: Any) -> bool:
+    """Is a multipart property a file: `format: binary`/`base64` (3.0) or `contentMediaType` (3.1)?"""
+    schema = resolve(document, schema)
+    return isinstance(schema, dict) and (schema.get("format") in ("binary", "base64") or "contentMediaType" in schema)
+
+
+def _file_parts(document: dict, schema: Any, encoding: Any, value: dict) -> dict:
+    """The multipart fields with each file property (an array of them: each item) sent as a file part
+    (`@blob:example.<ext>`, the extension from the part's encoding or contentMediaType): a server
+    reads a part as an upload only when it has a filename."""
+    import mimetypes
+
+    schema = resolve(document, schema)
+    props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+    encoding = encoding if isinstance(encoding, dict) else {}
+    out = dict(value)
+    for name, prop in props.items():
+        prop = resolve(document, prop)
+        if not isinstance(prop, dict):
+            continue
+        many = prop.get("type") == "array"
+        item = resolve(document, prop.get("items")) if many else prop
+        if not _binary(document, item):
+            continue
+        media = str((encoding.get(name) or {}).get("contentType") or item.get("contentMediaType") or "")
+        media = media.split(",")[0].split(";")[0].strip()
+        extension = (mimetypes.guess_extension(media) if "*" not in media else None) or ".bin"
+        blob = f"{BLOB_FIELD}example{extension}"
+        out[name] = [blob] if many else blob
+    return out
 
 
 def _usable(scheme: Any) -> bool:
@@ -216,18 +275,23 @@ def _usable(scheme: Any) -> bool:
 
 
 def security_schemes(document: dict, operation: dict) -> list[str]:
-    """The security schemes an operation authenticates with: of its `security` alternatives (else
-    the document's), the first that qaflow can satisfy by itself; none where an alternative is
-    empty (`{}`: anonymous allowed) or `security: []`; else the first alternative, whose
-    credentials a profile must then give (a bearer token for an implicit oauth2 flow)."""
+    """The security schemes an operation authenticates with, one `I am authenticated for the
+    security scheme` step each: of its `security` alternatives (else the document's), the first
+    that qaflow can satisfy by itself, and where that is a single scheme, every such single-scheme
+    alternative joined by " or " (the run uses the first it has a profile for: an API that takes
+    a token in a header, the query or basic auth runs with whichever the user gave); none where an
+    alternative is empty (`{}`: anonymous allowed) or `security: []`; else the first alternative,
+    whose credentials a profile must then give (a bearer token for an implicit oauth2 flow)."""
     alternatives = operation["security"] if "security" in operation else document.get("security")
     if not alternatives or not isinstance(alternatives, list):
         return []
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    for alternative in alternatives:
-        if isinstance(alternative, dict) and alternative and all(
-                _usable(resolve(document, schemes.get(name))) for name in alternative):
-            return list(alternative)
+    usable = [list(a) for a in alternatives if isinstance(a, dict) and a
+              and all(_usable(resolve(document, schemes.get(name))) for name in a)]
+    if usable:
+        if len(usable[0]) > 1:
+            return usable[0]
+        return [" or ".join(a[0] for a in usable if len(a) == 1)]
     if any(isinstance(a, dict) and not a for a in alternatives):
         return []
     first = alternatives[0]

@@ -84,8 +84,9 @@ class AuthAPI:
                 body = self._body()
                 if self.path == "/oauth/token":
                     self._answer(*api.token(self.headers.get("Authorization", ""), body))
-                elif self.path == "/echo":
-                    self._answer(200, api.echo(self.headers.get("Content-Type", ""), body))
+                elif urlsplit(self.path).path.startswith("/echo"):  # /echo and any path under it
+                    echoed = api.echo(self.headers.get("Content-Type", ""), body)
+                    self._answer(200, {**echoed, "query": parse_qs(urlsplit(self.path).query)})
                 else:
                     self._answer(404, {"error": "no such path"})
 
@@ -150,7 +151,12 @@ class AuthAPI:
                 f"Content-Type: {content_type}\r\n\r\n".encode() + body)
             parts = {p.get_param("name", header="content-disposition"): p.get_payload(decode=True).decode()
                      for p in message.get_payload()}
-            return {"kind": "multipart", "fields": parts}
+            files: dict[str, list[list[str]]] = {}  # the parts a server reads as uploads: those with a filename
+            for part in message.get_payload():
+                if part.get_filename():
+                    name = part.get_param("name", header="content-disposition")
+                    files.setdefault(name, []).append([part.get_filename(), part.get_content_type()])
+            return {"kind": "multipart", "fields": parts, "files": files}
         if base.endswith("xml"):
             root = ElementTree.fromstring(body)
             return {"kind": "xml", "root": root.tag, "children": {c.tag: c.text for c in root}, "attrs": root.attrib}

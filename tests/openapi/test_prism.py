@@ -1,6 +1,7 @@
 """OpenAPI scenarios against a real validating mock: Prism serving Swagger Petstore v3 (the
-public document, Apache-2.0, tests/openapi/fixtures/petstore) and an OpenAPI 3.1 document
-with every kind of body and parameter. Prism checks each request against the document
+public document, Apache-2.0, tests/openapi/fixtures/petstore), an OpenAPI 3.1 document
+with every kind of body and parameter, and gotify's Swagger 2.0 document (MIT, trimmed),
+which Prism serves as it is and qaflow reads converted to OpenAPI 3.0. Prism checks each request against the document
 (body, parameters, credentials) before it answers, so a scenario passes only when qaflow
 sent what the document asks; what the mock and the document disagree on is named here
 and explained by the report."""
@@ -30,16 +31,18 @@ pytestmark = pytest.mark.server
 FIXTURES = Path(__file__).parent / "fixtures"
 PETSTORE = FIXTURES / "petstore" / "openapi.yaml"
 MEDIA = FIXTURES / "media-3.1.yaml"
+GOTIFY = FIXTURES / "gotify" / "swagger.json"  # Swagger 2.0, MIT (fixtures/gotify/SOURCE.md)
 API_KEY = "petstore-key-6d1f0c"
 TOKEN = "petstore-token-9a7e41"
 
 
 @pytest.fixture(scope="module")
 def mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Prism]]:
-    """Both mocks, started side by side (Prism takes seconds to start)."""
+    """The mocks, started side by side (Prism takes seconds to start)."""
     logs = tmp_path_factory.mktemp("prism")
     prism_binary()  # installed once, before either starts
-    servers = {"petstore": Prism(PETSTORE, logs / "petstore.log"), "media": Prism(MEDIA, logs / "media.log")}
+    servers = {"petstore": Prism(PETSTORE, logs / "petstore.log"), "media": Prism(MEDIA, logs / "media.log"),
+               "gotify": Prism(GOTIFY, logs / "gotify.log")}
     try:
         yield {name: server.ready() for name, server in servers.items()}
     finally:
@@ -166,3 +169,36 @@ def test_every_kind_of_body_and_parameter_of_an_openapi_31_document(
     # the coverage lists Prism's 422 for the XML note as a status the document does not give
     assert summary["operations"] == "7/7" and summary["undocumented"] == ["POST /notes: 422"]
     assert summary["unmatched_requests"] == 0
+
+
+def test_a_swagger_2_document_runs_converted(mocks: dict[str, Prism], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """gotify's real Swagger 2.0 document: body and formData parameters (a form login, a
+    multipart image upload), apiKey and basic security definitions, `definitions` refs. Prism
+    validates every request against the 2.0 document itself, so a conversion that lost a
+    parameter, a body or a credential shows as a 4XX here."""
+    read = read_openapi(GOTIFY)
+    assert read.errors == [] and read.warnings == [f"{GOTIFY}: a Swagger 2.0 document, read as OpenAPI 3.0 "
+                                                   "(converted in memory)"]
+    generated = generate_features(read.requirements, tmp_path / "features")
+    monkeypatch.setenv("GOTIFY_CLIENT_TOKEN", "Bearer C-gotify-client-1")
+    monkeypatch.setenv("GOTIFY_USER", "admin")
+    monkeypatch.setenv("GOTIFY_PASSWORD", "gotify-admin-pw")
+    result = run([Path(f.path) for f in generated.files], mocks["gotify"].url, GOTIFY, {
+        "clientTokenAuthorizationHeader": "apikey:header:Authorization:GOTIFY_CLIENT_TOKEN",
+        "basicAuth": "basic:GOTIFY_USER:GOTIFY_PASSWORD",
+    })
+    failed = {s.name: s.failed_step.error if s.failed_step else s.error for s in result.scenarios if s.status != "passed"}
+    assert failed == {} and result.totals.passed == 12
+
+    sent = {f"{r['method']} {r['url'].split('?')[0].removeprefix(mocks['gotify'].url)}": r
+            for _, r, response in exchanges(result) if "sl-violations" not in response["headers"]}
+    assert len(sent) == 12
+    upload = sent["POST /application/1/image"]  # formData `type: file` -> a multipart file part
+    assert upload["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert 'name="file"; filename="example.bin"' in upload["body"]
+    login = sent["POST /auth/local/login"]  # formData strings -> a form body, basic auth
+    assert login["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    assert login["headers"]["Authorization"] == "***"
+    assert json.loads(sent["POST /message"]["body"])["message"]  # a body parameter's definition
+    assert coverage_summary(result.coverage)["operations"] == "12/12"
