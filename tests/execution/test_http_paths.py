@@ -100,3 +100,20 @@ def test_a_run_behind_a_proxy_goes_through_it(recorder, monkeypatch, tmp_path):
     result = execute_features([feature], TargetAPI(base_url="http://127.0.0.1:9", timeout=5))
     assert result.totals.passed == 1, result.scenarios[0].failed_step
     assert recorder.seen == ["http://127.0.0.1:9/health"]
+
+
+def test_tls_settings_are_made_once_and_follow_ssl_cert_file(monkeypatch):
+    """Loading the CA bundle is done once per process, yet a changed SSL_CERT_FILE (a team's own
+    CA) is honoured by the next run (the https test of tests/security/test_http_origins.py
+    trusts its self-signed target this way)."""
+    import certifi
+
+    from tasks.execution.http import tls_context
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    default = tls_context()
+    assert tls_context() is default
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    own = tls_context()
+    assert own is not default and tls_context() is own
