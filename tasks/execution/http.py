@@ -1,9 +1,10 @@
 """The one HTTP client of a run: origin allowlist, transport retries, timing, and
 request/response summaries with secrets redacted and large bodies truncated.
 
-Every request the client sends passes the origin check in an httpx request
-hook, so no path through the client (a redirect hop included, should
-redirects ever be followed) reaches an origin the target does not allow, and
+Every request passes the origin check (`_guard`: called before a request goes
+straight to httpx's connection pool, and as the httpx client's request hook when
+a proxy in the environment makes the client route it), so no path (a redirect hop
+included, should redirects ever be followed) reaches an origin the target does not allow, and
 credential headers (Authorization, Proxy-Authorization, Cookie, API-key
 headers, any header carrying a known secret) go to the target's own origin
 only: to another allowed origin they are withheld, and the step's report says

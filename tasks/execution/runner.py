@@ -1,9 +1,10 @@
 """Run bound scenarios against the target API, concurrently, on one HTTP client.
 
-Scenarios run on a pool of `concurrency` threads sharing one `httpx.Client`
-(HTTP/1.1 keep-alive, one pooled connection per thread); how many are in flight at
-a time is the throttle's to say (tasks/execution/throttle.py): up to `concurrency`
-while the threads wait on the network, fewer while the client's own CPU is the limit. Threads were measured
+Scenarios run on a pool of `concurrency` threads sharing one HTTP session
+(tasks/execution/http.py: HTTP/1.1 keep-alive, one pooled connection per thread);
+how many are in flight at a time is the throttle's to say
+(tasks/execution/throttle.py): up to `concurrency` while the threads wait on the
+network, fewer while the client's own CPU is the limit. Threads were measured
 against asyncio with one `httpx.AsyncClient` (profiling/bench_bdd.py
 --compare-clients): on this kind of machine the synchronous client costs about
 half the CPU per request, and a bdd run is CPU-bound on the client and the
