@@ -93,7 +93,11 @@ def as_openapi3(document: dict[str, Any]) -> dict[str, Any]:
     if entry is None:
         if len(_converted) > 16:
             _converted.clear()
-        entry = _converted[id(document)] = (document, to_openapi3(document))
+        try:
+            converted = to_openapi3(document)
+        except ValueError as exc:
+            raise StepError(f"the OpenAPI document: {exc}") from None
+        entry = _converted[id(document)] = (document, converted)
     return entry[1]
 
 

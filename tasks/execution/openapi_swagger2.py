@@ -35,7 +35,16 @@ def is_swagger2(document: Any) -> bool:
 
 
 def to_openapi3(document: dict[str, Any]) -> dict[str, Any]:
-    """An OpenAPI 3.0.3 document saying what the Swagger 2.0 `document` says (a new object)."""
+    """An OpenAPI 3.0.3 document saying what the Swagger 2.0 `document` says (a new object);
+    ValueError for one that refers to itself (a YAML alias inside itself) or nests too deep."""
+    try:
+        return _converted(document)
+    except RecursionError:
+        raise ValueError("the Swagger 2.0 document refers to itself (a YAML alias inside its own node) "
+                         "or is nested too deeply to convert") from None
+
+
+def _converted(document: dict[str, Any]) -> dict[str, Any]:
     source = _refs(copy.deepcopy(document))
     produces = source.get("produces") or ["application/json"]
     consumes = source.get("consumes") or ["application/json"]

@@ -37,7 +37,10 @@ def load_document(path: Path) -> dict:
     except Exception as exc:  # json and yaml raise their own error types
         raise RequirementError(f"{path}: not valid {path.suffix.lstrip('.').upper()} ({exc})") from None
     if is_swagger2(data):
-        return to_openapi3(data)
+        try:
+            return to_openapi3(data)
+        except ValueError as exc:
+            raise RequirementError(f"{path}: {exc}") from None
     if not isinstance(data, dict) or not str(data.get("openapi", "")).startswith("3"):
         version = (data.get("openapi") or data.get("swagger")) if isinstance(data, dict) else None
         raise RequirementError(f"{path}: not an OpenAPI 3 document (openapi: {version or 'missing'}); "

@@ -62,6 +62,12 @@ def test_yaml_with_examples_and_a_wrong_version(tmp_path: Path) -> None:
     wrong = tmp_path / "events.yaml"
     wrong.write_text("openapi: '2.5'\ninfo: {title: x}\n")
     assert "not an OpenAPI 3 document (openapi: 2.5)" in str(read_requirements(wrong).errors[0])
+    # a YAML alias inside its own node: an error naming the file, not a RecursionError
+    looped = tmp_path / "looped.yaml"
+    looped.write_text("swagger: '2.0'\ninfo: {title: x}\npaths:\n  /a: &p\n    get:\n"
+                      "      responses: {'200': {description: ok}}\n      x-self: *p\n")
+    (error,) = read_requirements(looped).errors
+    assert str(looped) in str(error) and "refers to itself" in str(error)
 
 
 def test_examples_from_schemas() -> None:
