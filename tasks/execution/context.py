@@ -23,6 +23,7 @@ from tasks.execution.http import (
     StepError,
     StepFailed,
 )
+from tasks.execution.openapi_swagger2 import is_swagger2, to_openapi3
 from tasks.execution.values import parse_json, substitute
 from tasks.origins import OriginError, origin_of
 from tasks.pmsandbox.dynamic import default_locale
@@ -56,6 +57,13 @@ class RunShared:
         return self._openapi
 
     def _load_openapi(self) -> dict[str, Any]:
+        """The document as a dict, a Swagger 2.0 one converted to OpenAPI 3.0 (once, here)."""
+        document = self._read_openapi()
+        if is_swagger2(document):
+            document = to_openapi3(document)  # ValueError (it refers to itself): remembered, said by each step
+        return document
+
+    def _read_openapi(self) -> Any:
         source = self.openapi_source
         if source is not None and not str(source).startswith(("http://", "https://")):
             path = Path(source)

@@ -11,7 +11,6 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from tasks.execution.http import Response, StepError
-from tasks.execution.openapi_swagger2 import is_swagger2, to_openapi3
 from tasks.execution.redaction import clip
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -81,29 +80,9 @@ def _as_json_schema(node: Any) -> Any:
 _cache: dict[tuple[int, str], tuple[dict[str, Any], Draft202012Validator]] = {}
 
 
-# id(Swagger 2.0 document) -> (document, its OpenAPI 3.0 conversion), held as _cache holds its own
-_converted: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-
-
-def as_openapi3(document: dict[str, Any]) -> dict[str, Any]:
-    """The document itself, or (Swagger 2.0, as `--openapi` may name one) its 3.0 conversion, made once."""
-    if not is_swagger2(document):
-        return document
-    entry = _converted.get(id(document))
-    if entry is None:
-        if len(_converted) > 16:
-            _converted.clear()
-        try:
-            converted = to_openapi3(document)
-        except ValueError as exc:
-            raise StepError(f"the OpenAPI document: {exc}") from None
-        entry = _converted[id(document)] = (document, converted)
-    return entry[1]
-
-
 def conformance_problems(document: dict[str, Any], operation_id: str, response: Response) -> list[str]:
-    """Why `response` does not conform to `operation_id`; empty when it does."""
-    document = as_openapi3(document)
+    """Why `response` does not conform to `operation_id` of an OpenAPI 3 `document` (a run's
+    Swagger 2.0 document is converted as RunShared loads it); empty when it does."""
     path, method, operation = find_operation(document, operation_id)
     responses = operation.get("responses") or {}
     status = str(response.status)
